@@ -1,0 +1,18 @@
+//! A Tessera shard's data and the command families that run on it.
+//!
+//! Everything here is plain synchronous Rust over one shard's data: the
+//! server decides which shard runs a command and calls a handler with a
+//! [`Ctx`]; no handler awaits, so a command is atomic on its shard.
+
+pub mod args;
+pub mod db;
+pub mod glob;
+pub mod keys;
+pub mod shard;
+pub mod strings;
+pub mod table;
+pub mod value;
+
+pub use db::Db;
+pub use shard::{now_ms, Ctx, Handler, ShardData};
+pub use value::{Entry, Value};

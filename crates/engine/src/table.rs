@@ -1,0 +1,282 @@
+//! The key table: extendible hashing over small `hashbrown` tables.
+//!
+//! Keys are spread over segments by the top bits of their hash; a full
+//! segment splits in two, so the table grows a segment at a time instead of
+//! rehashing everything at once (no multi-millisecond stall on a big table).
+//! The hash order also gives SCAN a cursor that stays valid while the table
+//! grows: a position in hash space, below which every key was returned.
+
+use bytes::Bytes;
+use hashbrown::{DefaultHashBuilder, HashTable};
+use std::hash::BuildHasher;
+
+/// A segment splits when it holds this many keys.
+const SEGMENT_MAX: usize = 1024;
+/// SCAN positions are the top `POS_BITS` bits of a key's hash.
+pub const POS_BITS: u32 = 54;
+pub const POS_END: u64 = 1 << POS_BITS;
+
+struct Segment<V> {
+    depth: u32,
+    entries: HashTable<(Bytes, V)>,
+}
+
+pub struct KeyTable<V> {
+    hasher: DefaultHashBuilder,
+    /// 2^global_depth slots, each naming the segment for that hash prefix.
+    dir: Vec<u32>,
+    global_depth: u32,
+    segments: Vec<Segment<V>>,
+    len: usize,
+}
+
+impl<V> Default for KeyTable<V> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<V> KeyTable<V> {
+    pub fn new() -> Self {
+        KeyTable {
+            hasher: DefaultHashBuilder::default(),
+            dir: vec![0],
+            global_depth: 0,
+            segments: vec![Segment {
+                depth: 0,
+                entries: HashTable::new(),
+            }],
+            len: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn hash(&self, key: &[u8]) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    fn segment_of(&self, hash: u64) -> usize {
+        if self.global_depth == 0 {
+            0
+        } else {
+            self.dir[(hash >> (64 - self.global_depth)) as usize] as usize
+        }
+    }
+
+    pub fn get(&self, key: &[u8]) -> Option<&V> {
+        let h = self.hash(key);
+        let seg = &self.segments[self.segment_of(h)];
+        seg.entries.find(h, |(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut V> {
+        let h = self.hash(key);
+        let s = self.segment_of(h);
+        self.segments[s]
+            .entries
+            .find_mut(h, |(k, _)| k == key)
+            .map(|(_, v)| v)
+    }
+
+    pub fn contains(&self, key: &[u8]) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Inserts or replaces; returns the previous value.
+    pub fn insert(&mut self, key: Bytes, value: V) -> Option<V> {
+        let h = self.hash(&key);
+        let mut s = self.segment_of(h);
+        if let Some((_, v)) = self.segments[s].entries.find_mut(h, |(k, _)| *k == key) {
+            return Some(std::mem::replace(v, value));
+        }
+        if self.segments[s].entries.len() >= SEGMENT_MAX {
+            self.split(s);
+            s = self.segment_of(h);
+        }
+        let hasher = &self.hasher;
+        self.segments[s]
+            .entries
+            .insert_unique(h, (key, value), |(k, _)| hasher.hash_one(&k[..]));
+        self.len += 1;
+        None
+    }
+
+    pub fn remove(&mut self, key: &[u8]) -> Option<(Bytes, V)> {
+        let h = self.hash(key);
+        let s = self.segment_of(h);
+        let entry = self.segments[s]
+            .entries
+            .find_entry(h, |(k, _)| k == key)
+            .ok()?;
+        self.len -= 1;
+        Some(entry.remove().0)
+    }
+
+    fn split(&mut self, s: usize) {
+        let depth = self.segments[s].depth;
+        if depth == self.global_depth {
+            self.dir = self.dir.iter().flat_map(|&seg| [seg, seg]).collect();
+            self.global_depth += 1;
+        }
+        let bit = 1u64 << (63 - depth);
+        let hasher = &self.hasher;
+        let old = &mut self.segments[s];
+        old.depth += 1;
+        let upper: Vec<(Bytes, V)> = old
+            .entries
+            .extract_if(|(k, _)| hasher.hash_one(&k[..]) & bit != 0)
+            .collect();
+        let mut entries = HashTable::with_capacity(upper.len().max(16));
+        for item in upper {
+            let h = hasher.hash_one(&item.0[..]);
+            entries.insert_unique(h, item, |(k, _)| hasher.hash_one(&k[..]));
+        }
+        let new_index = self.segments.len() as u32;
+        self.segments.push(Segment {
+            depth: depth + 1,
+            entries,
+        });
+        // The segment's directory range is contiguous; its upper half now names the new one.
+        let span = 1usize << (self.global_depth - depth);
+        let first = self
+            .dir
+            .iter()
+            .position(|&x| x as usize == s)
+            .expect("segment is in the directory");
+        for slot in &mut self.dir[first + span / 2..first + span] {
+            *slot = new_index;
+        }
+    }
+
+    /// Visits keys in hash order from SCAN position `from`, at least `count`
+    /// of them unless the table ends first. Returns the position to resume at,
+    /// or `None` when the whole table has been visited. Keys present for the
+    /// whole scan are visited exactly once, even across splits.
+    pub fn scan(&self, from: u64, count: usize, mut visit: impl FnMut(&Bytes, &V)) -> Option<u64> {
+        let mut pos = from;
+        let mut seen = 0usize;
+        let mut batch: Vec<(u64, &(Bytes, V))> = Vec::new();
+        while pos < POS_END {
+            let h0 = pos << (64 - POS_BITS);
+            let seg = &self.segments[self.segment_of(h0)];
+            // The segment covers the hash prefixes sharing its top `depth` bits.
+            let seg_end = if seg.depth == 0 {
+                POS_END
+            } else {
+                ((h0 >> (64 - seg.depth)) + 1) << (POS_BITS - seg.depth)
+            };
+            batch.clear();
+            batch.extend(
+                seg.entries
+                    .iter()
+                    .map(|e| (self.hash(&e.0) >> (64 - POS_BITS), e))
+                    .filter(|(p, _)| *p >= pos),
+            );
+            batch.sort_unstable_by_key(|(p, _)| *p);
+            let mut i = 0;
+            while i < batch.len() {
+                // Never stop inside a run of equal positions: a resumed cursor would skip the rest.
+                let p = batch[i].0;
+                while i < batch.len() && batch[i].0 == p {
+                    visit(&batch[i].1 .0, &batch[i].1 .1);
+                    seen += 1;
+                    i += 1;
+                }
+                if seen >= count && i < batch.len() {
+                    return Some(batch[i].0);
+                }
+            }
+            pos = seg_end;
+            if seen >= count {
+                break;
+            }
+        }
+        (pos < POS_END).then_some(pos)
+    }
+
+    /// The `n`-th key in the table's own order (`n < len`), for RANDOMKEY.
+    pub fn nth(&self, mut n: usize) -> Option<(&Bytes, &V)> {
+        for seg in &self.segments {
+            if n < seg.entries.len() {
+                return seg.entries.iter().nth(n).map(|(k, v)| (k, v));
+            }
+            n -= seg.entries.len();
+        }
+        None
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&Bytes, &V)> {
+        self.segments
+            .iter()
+            .flat_map(|s| s.entries.iter().map(|(k, v)| (k, v)))
+    }
+
+    pub fn clear(&mut self) {
+        *self = Self::new();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    fn key(i: usize) -> Bytes {
+        Bytes::from(format!("key:{i}"))
+    }
+
+    #[test]
+    fn insert_get_remove_across_splits() {
+        let mut t = KeyTable::new();
+        for i in 0..20_000 {
+            assert!(t.insert(key(i), i).is_none());
+        }
+        assert_eq!(t.len(), 20_000);
+        assert!(t.segments.len() > 8);
+        for i in 0..20_000 {
+            assert_eq!(t.get(&key(i)), Some(&i));
+        }
+        assert_eq!(t.insert(key(5), 50), Some(5));
+        for i in (0..20_000).step_by(2) {
+            assert!(t.remove(&key(i)).is_some());
+        }
+        assert_eq!(t.len(), 10_000);
+        assert!(t.get(&key(2)).is_none());
+        assert_eq!(t.iter().count(), 10_000);
+    }
+
+    #[test]
+    fn scan_visits_every_stable_key_once_while_growing() {
+        let mut t = KeyTable::new();
+        for i in 0..3000 {
+            t.insert(key(i), ());
+        }
+        let mut seen = HashSet::new();
+        let mut cursor = 0;
+        let mut round = 0;
+        loop {
+            let next = t.scan(cursor, 10, |k, _| {
+                assert!(seen.insert(k.clone()), "visited twice: {k:?}")
+            });
+            // Grow the table between calls: splits must not make the scan miss keys.
+            for j in 0..50 {
+                t.insert(key(100_000 + round * 50 + j), ());
+            }
+            round += 1;
+            match next {
+                Some(c) => cursor = c,
+                None => break,
+            }
+        }
+        for i in 0..3000 {
+            assert!(seen.contains(&key(i)), "missed key:{i}");
+        }
+    }
+}

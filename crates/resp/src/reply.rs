@@ -1,0 +1,190 @@
+//! Replies, and their encoding for RESP2 and RESP3.
+
+use crate::format_double;
+use bytes::{BufMut, Bytes, BytesMut};
+
+/// One reply. Commands build these; the connection encodes them for the
+/// protocol version the client chose with HELLO.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    /// `+OK`
+    Ok,
+    /// A simple string (`+PONG`, `+string`).
+    Status(Bytes),
+    /// An error line, including its code: `ERR syntax error`, `WRONGTYPE ...`.
+    Error(Bytes),
+    Int(i64),
+    Bulk(Bytes),
+    /// Null bulk string: `$-1` in RESP2, `_` in RESP3.
+    Nil,
+    /// Null array: `*-1` in RESP2, `_` in RESP3.
+    NilArray,
+    Array(Vec<Reply>),
+    /// A map in RESP3, a flat array of pairs in RESP2.
+    Map(Vec<(Reply, Reply)>),
+    /// A set in RESP3, an array in RESP2.
+    Set(Vec<Reply>),
+    /// A double in RESP3, a bulk string in RESP2.
+    Double(f64),
+    /// A boolean in RESP3, 1/0 in RESP2.
+    Bool(bool),
+    /// Verbatim text (`=len\r\ntxt:...`) in RESP3, a bulk string in RESP2.
+    Verbatim(Bytes),
+}
+
+impl Reply {
+    pub fn error(msg: impl Into<String>) -> Reply {
+        Reply::Error(Bytes::from(msg.into()))
+    }
+
+    pub fn status(s: &'static str) -> Reply {
+        Reply::Status(Bytes::from_static(s.as_bytes()))
+    }
+
+    pub fn bulk(b: impl Into<Bytes>) -> Reply {
+        Reply::Bulk(b.into())
+    }
+
+    pub fn is_error(&self) -> bool {
+        matches!(self, Reply::Error(_))
+    }
+
+    /// Appends this reply, encoded for RESP3 when `resp3`, else RESP2.
+    pub fn encode(&self, out: &mut BytesMut, resp3: bool) {
+        match self {
+            Reply::Ok => out.put_slice(b"+OK\r\n"),
+            Reply::Status(s) => line(out, b'+', s),
+            Reply::Error(e) => {
+                // An error must stay on one line, as Redis makes sure.
+                out.put_u8(b'-');
+                out.extend(
+                    e.iter()
+                        .map(|&c| if c == b'\r' || c == b'\n' { b' ' } else { c }),
+                );
+                out.put_slice(b"\r\n");
+            }
+            Reply::Int(n) => int_line(out, b':', *n),
+            Reply::Bulk(b) => bulk(out, b'$', b),
+            Reply::Nil if resp3 => out.put_slice(b"_\r\n"),
+            Reply::Nil => out.put_slice(b"$-1\r\n"),
+            Reply::NilArray if resp3 => out.put_slice(b"_\r\n"),
+            Reply::NilArray => out.put_slice(b"*-1\r\n"),
+            Reply::Array(items) => {
+                int_line(out, b'*', items.len() as i64);
+                items.iter().for_each(|r| r.encode(out, resp3));
+            }
+            Reply::Set(items) => {
+                int_line(out, if resp3 { b'~' } else { b'*' }, items.len() as i64);
+                items.iter().for_each(|r| r.encode(out, resp3));
+            }
+            Reply::Map(pairs) => {
+                if resp3 {
+                    int_line(out, b'%', pairs.len() as i64);
+                } else {
+                    int_line(out, b'*', 2 * pairs.len() as i64);
+                }
+                for (k, v) in pairs {
+                    k.encode(out, resp3);
+                    v.encode(out, resp3);
+                }
+            }
+            Reply::Double(d) => {
+                let s = format_double(*d);
+                if resp3 {
+                    line(out, b',', s.as_bytes());
+                } else {
+                    bulk(out, b'$', s.as_bytes());
+                }
+            }
+            Reply::Bool(b) if resp3 => out.put_slice(if *b { b"#t\r\n" } else { b"#f\r\n" }),
+            Reply::Bool(b) => int_line(out, b':', *b as i64),
+            Reply::Verbatim(text) if resp3 => {
+                int_line(out, b'=', text.len() as i64 + 4);
+                out.put_slice(b"txt:");
+                out.put_slice(text);
+                out.put_slice(b"\r\n");
+            }
+            Reply::Verbatim(text) => bulk(out, b'$', text),
+        }
+    }
+}
+
+fn line(out: &mut BytesMut, prefix: u8, s: &[u8]) {
+    out.reserve(s.len() + 3);
+    out.put_u8(prefix);
+    out.put_slice(s);
+    out.put_slice(b"\r\n");
+}
+
+fn int_line(out: &mut BytesMut, prefix: u8, n: i64) {
+    let buf = itoa_buf(n);
+    line(out, prefix, &buf.digits[buf.start..]);
+}
+
+fn bulk(out: &mut BytesMut, prefix: u8, data: &[u8]) {
+    int_line(out, prefix, data.len() as i64);
+    out.reserve(data.len() + 2);
+    out.put_slice(data);
+    out.put_slice(b"\r\n");
+}
+
+/// A stack buffer holding the decimal form of an i64, without allocating.
+struct ItoaBuf {
+    digits: [u8; 20],
+    start: usize,
+}
+
+fn itoa_buf(n: i64) -> ItoaBuf {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let neg = n < 0;
+    let mut v = n.unsigned_abs();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    if neg {
+        i -= 1;
+        digits[i] = b'-';
+    }
+    ItoaBuf { digits, start: i }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc(r: &Reply, resp3: bool) -> String {
+        let mut out = BytesMut::new();
+        r.encode(&mut out, resp3);
+        String::from_utf8(out.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn resp2_and_resp3() {
+        assert_eq!(enc(&Reply::Nil, false), "$-1\r\n");
+        assert_eq!(enc(&Reply::Nil, true), "_\r\n");
+        assert_eq!(
+            enc(&Reply::Int(i64::MIN), false),
+            ":-9223372036854775808\r\n"
+        );
+        assert_eq!(
+            enc(&Reply::Double(0.1), false),
+            "$19\r\n0.10000000000000001\r\n"
+        );
+        assert_eq!(enc(&Reply::Double(1.5), true), ",1.5\r\n");
+        let m = Reply::Map(vec![(Reply::bulk("a"), Reply::Int(1))]);
+        assert_eq!(enc(&m, false), "*2\r\n$1\r\na\r\n:1\r\n");
+        assert_eq!(enc(&m, true), "%1\r\n$1\r\na\r\n:1\r\n");
+        assert_eq!(enc(&Reply::error("ERR a\r\nb"), false), "-ERR a  b\r\n");
+        assert_eq!(enc(&Reply::Bool(true), false), ":1\r\n");
+        assert_eq!(
+            enc(&Reply::Verbatim(Bytes::from("hi")), true),
+            "=6\r\ntxt:hi\r\n"
+        );
+    }
+}

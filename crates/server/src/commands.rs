@@ -1,0 +1,319 @@
+//! The command table: the one place that says, for every command, its name,
+//! arity, flags, where its keys are, and what runs it. Routing, COMMAND,
+//! AUTH checks and (later) ACL categories and AOF logging all read it.
+
+use crate::connection as conn;
+use crate::dispatch::Client;
+use crate::server_cmds as srv;
+use crate::shard::Shard;
+use bytes::Bytes;
+use engine::{keys, strings, Handler};
+use resp::Reply;
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::OnceLock;
+
+pub const WRITE: u32 = 1;
+pub const READONLY: u32 = 1 << 1;
+pub const FAST: u32 = 1 << 2;
+pub const ADMIN: u32 = 1 << 3;
+/// Allowed before AUTH when a password is set.
+pub const NO_AUTH: u32 = 1 << 4;
+pub const DENYOOM: u32 = 1 << 5;
+pub const NOSCRIPT: u32 = 1 << 6;
+pub const LOADING: u32 = 1 << 7;
+pub const STALE: u32 = 1 << 8;
+
+const FLAG_NAMES: &[(u32, &str)] = &[
+    (WRITE, "write"),
+    (READONLY, "readonly"),
+    (DENYOOM, "denyoom"),
+    (ADMIN, "admin"),
+    (NOSCRIPT, "noscript"),
+    (LOADING, "loading"),
+    (STALE, "stale"),
+    (FAST, "fast"),
+    (NO_AUTH, "no_auth"),
+];
+
+pub type LocalFuture<'a> = Pin<Box<dyn Future<Output = Reply> + 'a>>;
+
+/// How a command runs.
+#[derive(Clone, Copy)]
+pub enum Exec {
+    /// On the shard owning its keys; as a multi-shard transaction when they span shards.
+    Keyed(Handler),
+    /// On the connection, synchronously: connection state, no keys.
+    Conn(fn(&Rc<Shard>, &mut Client, &[Bytes]) -> Reply),
+    /// On the connection, asynchronously: commands that span every shard.
+    Server(for<'a> fn(&'a Rc<Shard>, &'a mut Client, &'a [Bytes]) -> LocalFuture<'a>),
+}
+
+pub struct Command {
+    pub name: &'static str,
+    /// Redis's convention: N exactly N arguments (the name included), -N at least N.
+    pub arity: i32,
+    pub flags: u32,
+    pub group: &'static str,
+    /// First key, last key (negative: from the end), step; 0,0,0 for none.
+    pub keys: (i32, i32, i32),
+    pub exec: Exec,
+}
+
+impl Command {
+    pub fn arity_ok(&self, argc: usize) -> bool {
+        let a = self.arity;
+        (a >= 0 && argc == a as usize) || (a < 0 && argc >= (-a) as usize)
+    }
+
+    pub fn has(&self, flag: u32) -> bool {
+        self.flags & flag != 0
+    }
+
+    /// Positions of the key arguments in `args`.
+    pub fn key_positions(&self, argc: usize) -> impl Iterator<Item = usize> {
+        let (first, last, step) = self.keys;
+        let last = if last < 0 {
+            argc as i32 + last
+        } else {
+            last.min(argc as i32 - 1)
+        };
+        let (first, step) = (first.max(0) as usize, step.max(1) as usize);
+        let end = if self.keys.0 == 0 {
+            0
+        } else {
+            (last + 1).max(0) as usize
+        };
+        (first..end).step_by(step)
+    }
+
+    pub fn flag_names(&self) -> Vec<&'static str> {
+        FLAG_NAMES
+            .iter()
+            .filter(|(f, _)| self.has(*f))
+            .map(|(_, n)| *n)
+            .collect()
+    }
+}
+
+macro_rules! keyed {
+    ($name:literal, $arity:expr, $flags:expr, $group:literal, $keys:expr, $h:path) => {
+        Command {
+            name: $name,
+            arity: $arity,
+            flags: $flags,
+            group: $group,
+            keys: $keys,
+            exec: Exec::Keyed($h),
+        }
+    };
+}
+macro_rules! local {
+    ($name:literal, $arity:expr, $flags:expr, $group:literal, $h:path) => {
+        Command {
+            name: $name,
+            arity: $arity,
+            flags: $flags,
+            group: $group,
+            keys: (0, 0, 0),
+            exec: Exec::Conn($h),
+        }
+    };
+}
+macro_rules! server {
+    ($name:literal, $arity:expr, $flags:expr, $group:literal, $h:path) => {
+        Command {
+            name: $name,
+            arity: $arity,
+            flags: $flags,
+            group: $group,
+            keys: (0, 0, 0),
+            exec: Exec::Server(|s, c, a| Box::pin($h(s, c, a))),
+        }
+    };
+}
+
+const K1: (i32, i32, i32) = (1, 1, 1);
+const K2: (i32, i32, i32) = (1, 2, 1);
+const KALL: (i32, i32, i32) = (1, -1, 1);
+const KPAIRS: (i32, i32, i32) = (1, -1, 2);
+const W: u32 = WRITE;
+const WD: u32 = WRITE | DENYOOM;
+const RO: u32 = READONLY;
+const ROF: u32 = READONLY | FAST;
+const WF: u32 = WRITE | FAST;
+const WDF: u32 = WRITE | DENYOOM | FAST;
+
+pub static COMMANDS: &[Command] = &[
+    // Strings.
+    keyed!("get", 2, ROF, "string", K1, strings::get),
+    keyed!("set", -3, WD, "string", K1, strings::set),
+    keyed!("setnx", 3, WDF, "string", K1, strings::setnx),
+    keyed!("setex", 4, WD, "string", K1, strings::setex),
+    keyed!("psetex", 4, WD, "string", K1, strings::psetex),
+    keyed!("getset", 3, WDF, "string", K1, strings::getset),
+    keyed!("getdel", 2, WF, "string", K1, strings::getdel),
+    keyed!("getex", -2, WF, "string", K1, strings::getex),
+    keyed!("mget", -2, ROF, "string", KALL, strings::mget),
+    keyed!("mset", -3, WD, "string", KPAIRS, strings::mset),
+    keyed!("msetnx", -3, WD, "string", KPAIRS, strings::msetnx),
+    keyed!("append", 3, WDF, "string", K1, strings::append),
+    keyed!("strlen", 2, ROF, "string", K1, strings::strlen),
+    keyed!("incr", 2, WDF, "string", K1, strings::incr),
+    keyed!("decr", 2, WDF, "string", K1, strings::decr),
+    keyed!("incrby", 3, WDF, "string", K1, strings::incrby),
+    keyed!("decrby", 3, WDF, "string", K1, strings::decrby),
+    keyed!("incrbyfloat", 3, WDF, "string", K1, strings::incrbyfloat),
+    keyed!("getrange", 4, RO, "string", K1, strings::getrange),
+    keyed!("substr", 4, RO, "string", K1, strings::getrange),
+    keyed!("setrange", 4, WD, "string", K1, strings::setrange),
+    keyed!("lcs", -3, RO, "string", K2, strings::lcs),
+    // Keys.
+    keyed!("del", -2, W, "generic", KALL, keys::del),
+    keyed!("unlink", -2, WF, "generic", KALL, keys::del),
+    keyed!("exists", -2, ROF, "generic", KALL, keys::exists),
+    keyed!("type", 2, ROF, "generic", K1, keys::type_),
+    keyed!("touch", -2, ROF, "generic", KALL, keys::touch),
+    keyed!("expire", -3, WF, "generic", K1, keys::expire),
+    keyed!("pexpire", -3, WF, "generic", K1, keys::pexpire),
+    keyed!("expireat", -3, WF, "generic", K1, keys::expireat),
+    keyed!("pexpireat", -3, WF, "generic", K1, keys::pexpireat),
+    keyed!("ttl", 2, ROF, "generic", K1, keys::ttl),
+    keyed!("pttl", 2, ROF, "generic", K1, keys::pttl),
+    keyed!("expiretime", 2, ROF, "generic", K1, keys::expiretime),
+    keyed!("pexpiretime", 2, ROF, "generic", K1, keys::pexpiretime),
+    keyed!("persist", 2, WF, "generic", K1, keys::persist),
+    keyed!("rename", 3, W, "generic", K2, keys::rename),
+    keyed!("renamenx", 3, WF, "generic", K2, keys::renamenx),
+    keyed!("copy", -3, WD, "generic", K2, keys::copy),
+    keyed!("move", 3, WF, "generic", K1, keys::move_),
+    keyed!("object", -2, RO, "generic", (2, 2, 1), keys::object),
+    server!("keys", 2, RO, "generic", srv::keys),
+    server!("scan", -2, RO, "generic", srv::scan),
+    server!("randomkey", 1, RO, "generic", srv::randomkey),
+    server!("dbsize", 1, ROF, "server", srv::dbsize),
+    server!("flushdb", -1, W, "server", srv::flushdb),
+    server!("flushall", -1, W, "server", srv::flushall),
+    server!("swapdb", 3, WF, "server", srv::swapdb),
+    // Connection.
+    local!("ping", -1, FAST, "connection", conn::ping),
+    local!("echo", 2, FAST, "connection", conn::echo),
+    local!(
+        "select",
+        2,
+        LOADING | STALE | FAST,
+        "connection",
+        conn::select
+    ),
+    local!(
+        "auth",
+        -2,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
+        "connection",
+        conn::auth
+    ),
+    local!(
+        "hello",
+        -1,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
+        "connection",
+        conn::hello
+    ),
+    local!(
+        "quit",
+        -1,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
+        "connection",
+        conn::quit
+    ),
+    local!(
+        "reset",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
+        "connection",
+        conn::reset
+    ),
+    local!("command", -1, LOADING | STALE, "server", conn::command),
+    server!(
+        "client",
+        -2,
+        NOSCRIPT | LOADING | STALE,
+        "connection",
+        srv::client
+    ),
+    // Server.
+    server!("info", -1, LOADING | STALE, "server", srv::info),
+    local!(
+        "config",
+        -2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        "server",
+        srv::config
+    ),
+    local!("time", 1, LOADING | STALE | FAST, "server", srv::time),
+    local!(
+        "lastsave",
+        1,
+        LOADING | STALE | FAST,
+        "server",
+        srv::lastsave
+    ),
+    local!(
+        "shutdown",
+        -1,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        "server",
+        srv::shutdown
+    ),
+    server!(
+        "debug",
+        -2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        "server",
+        srv::debug
+    ),
+];
+
+/// Looks a command up by name, case-insensitively.
+pub fn lookup(name: &[u8]) -> Option<&'static Command> {
+    static INDEX: OnceLock<HashMap<&'static [u8], &'static Command>> = OnceLock::new();
+    let index = INDEX.get_or_init(|| COMMANDS.iter().map(|c| (c.name.as_bytes(), c)).collect());
+    let mut buf = [0u8; 32];
+    if name.len() > buf.len() {
+        return None;
+    }
+    let lower = &mut buf[..name.len()];
+    lower.copy_from_slice(name);
+    lower.make_ascii_lowercase();
+    index.get(&lower[..]).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_consistent() {
+        let mut seen = std::collections::HashSet::new();
+        for c in COMMANDS {
+            assert!(seen.insert(c.name), "{} listed twice", c.name);
+            assert_eq!(c.name, c.name.to_ascii_lowercase());
+            assert!(c.arity != 0);
+            assert!(!(c.has(WRITE) && c.has(READONLY)), "{}", c.name);
+        }
+        assert!(lookup(b"GeT").is_some());
+        assert!(lookup(b"nope").is_none());
+    }
+
+    #[test]
+    fn key_positions() {
+        let mset = lookup(b"mset").unwrap();
+        assert_eq!(mset.key_positions(5).collect::<Vec<_>>(), vec![1, 3]);
+        let get = lookup(b"get").unwrap();
+        assert_eq!(get.key_positions(2).collect::<Vec<_>>(), vec![1]);
+        let ping = lookup(b"ping").unwrap();
+        assert_eq!(ping.key_positions(2).count(), 0);
+    }
+}

@@ -1,0 +1,175 @@
+//! Accepting connections and serving one: read, parse, execute, write.
+
+use crate::dispatch::{execute_batch, Client, ClientEntry};
+use crate::shard::Shard;
+use bytes::BytesMut;
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use glommio::net::{TcpListener, TcpStream};
+use resp::RequestParser;
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+/// A client whose unparsed input exceeds this is disconnected (Redis's `client-query-buffer-limit`).
+const QUERY_BUFFER_LIMIT: usize = 1 << 30;
+const READ_CHUNK: usize = 16 * 1024;
+
+pub async fn accept_loop(shard: Rc<Shard>, listener: TcpListener) {
+    loop {
+        let stream = match listener.accept().await {
+            Ok(s) => s,
+            Err(e) => {
+                log::warn!("accept failed on shard {}: {e}", shard.id);
+                glommio::timer::sleep(std::time::Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        shard
+            .stats
+            .connections
+            .set(shard.stats.connections.get() + 1);
+        let queue = shard.conn_queue.get().expect("conn queue set at start");
+        let s = shard.clone();
+        match glommio::spawn_local_into(async move { serve(s, stream).await }, queue) {
+            Ok(task) => drop(task.detach()),
+            Err(e) => log::warn!("could not start a connection task: {e}"),
+        };
+    }
+}
+
+/// Resolves when the client has been killed (CLIENT KILL), so a read can be abandoned.
+struct Killed<'a>(&'a ClientEntry);
+
+impl Future for Killed<'_> {
+    type Output = std::io::Result<usize>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if self.0.killed.get() {
+            return Poll::Ready(Ok(0));
+        }
+        *self.0.waker.borrow_mut() = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+async fn serve(shard: Rc<Shard>, mut stream: TcpStream) {
+    let _ = stream.set_nodelay(true);
+    let addr = stream
+        .peer_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let laddr = stream
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let id = shard.shared.new_client_id();
+    let maxclients = shard
+        .shared
+        .config
+        .read()
+        .map(|c| c.maxclients)
+        .unwrap_or(10000);
+    let connected: usize = shard.clients.borrow().len() * shard.shared.shards;
+    if connected >= maxclients {
+        shard
+            .stats
+            .rejected_connections
+            .set(shard.stats.rejected_connections.get() + 1);
+        let _ = stream
+            .write_all(b"-ERR max number of clients reached\r\n")
+            .await;
+        return;
+    }
+    let now = Instant::now();
+    let entry = Rc::new(ClientEntry {
+        id,
+        addr,
+        laddr,
+        created: now,
+        name: RefCell::new(None),
+        db: Cell::new(0),
+        resp: Cell::new(2),
+        last_cmd: RefCell::new("NULL".into()),
+        last_active: Cell::new(now),
+        killed: Cell::new(false),
+        waker: RefCell::new(None),
+    });
+    shard.clients.borrow_mut().insert(id, entry.clone());
+    let authenticated = shard
+        .shared
+        .config
+        .read()
+        .map(|c| c.requirepass.is_none())
+        .unwrap_or(true);
+    let mut client = Client {
+        entry: entry.clone(),
+        db: 0,
+        resp3: false,
+        authenticated,
+        parser: RequestParser::new(authenticated),
+        close: false,
+    };
+    serve_client(&shard, &mut stream, &mut client).await;
+    shard.clients.borrow_mut().remove(&id);
+    let _ = stream.close().await;
+}
+
+async fn serve_client(shard: &Rc<Shard>, stream: &mut TcpStream, client: &mut Client) {
+    let mut input = BytesMut::with_capacity(READ_CHUNK);
+    let mut output = BytesMut::with_capacity(READ_CHUNK);
+    let mut chunk = vec![0u8; READ_CHUNK];
+    loop {
+        // Reading is the one place a connection waits with nothing in flight,
+        // so it is where CLIENT KILL takes effect.
+        let n = match futures_lite::future::or(stream.read(&mut chunk), Killed(&client.entry)).await
+        {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        if client.entry.killed.get() {
+            return;
+        }
+        input.extend_from_slice(&chunk[..n]);
+        if input.len() > QUERY_BUFFER_LIMIT {
+            log::warn!(
+                "closing client {} that reached max query buffer length",
+                client.entry.addr
+            );
+            return;
+        }
+        let mut requests = Vec::new();
+        let mut protocol_error = None;
+        client.parser.authenticated = client.authenticated;
+        loop {
+            match client.parser.parse(&mut input) {
+                Ok(Some(req)) => requests.push(req),
+                Ok(None) => break,
+                Err(e) => {
+                    protocol_error = Some(e);
+                    break;
+                }
+            }
+        }
+        if !requests.is_empty() {
+            execute_batch(shard, client, requests, &mut output).await;
+        }
+        if let Some(e) = &protocol_error {
+            resp::Reply::error(format!("ERR {e}")).encode(&mut output, client.resp3);
+        }
+        if !output.is_empty() {
+            if stream.write_all(&output).await.is_err() {
+                return;
+            }
+            output.clear();
+        }
+        if protocol_error.is_some() || client.close || client.entry.killed.get() {
+            return;
+        }
+        let wanted = client.parser.bytes_wanted(&input);
+        if wanted > 0 {
+            input.reserve(wanted.min(QUERY_BUFFER_LIMIT));
+        }
+    }
+}

@@ -1,0 +1,378 @@
+//! Routing and executing a connection's requests.
+//!
+//! A batch of pipelined requests is planned in order: commands whose keys
+//! live on one shard are grouped per shard (one message per remote shard, the
+//! local group runs inline); a command whose keys span shards, or that spans
+//! every shard, first waits for the groups before it, then runs on its own.
+//!
+//! Multi-shard keyed commands are atomic: their keys are locked shard by
+//! shard in ascending order (the lock request also fetches the keys'
+//! entries), the command's ordinary handler runs over those entries on a
+//! scratch shard, and the written keys go back with the unlock. Other
+//! commands touching those keys wait on the locks, so nobody sees half of one.
+
+use crate::commands::{self, Command, Exec};
+use crate::locks::{LockKey, Mode, Waiter};
+use crate::mailbox::{oneshot, OneshotSender};
+use crate::shard::{post, Shard};
+use bytes::Bytes;
+use engine::{now_ms, Ctx, Entry, Handler, ShardData};
+use resp::{Reply, RequestParser};
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
+use std::task::Waker;
+use std::time::Instant;
+
+/// What CLIENT LIST and CLIENT KILL see of a connection, shared with its shard's registry.
+pub struct ClientEntry {
+    pub id: u64,
+    pub addr: String,
+    pub laddr: String,
+    pub created: Instant,
+    pub name: RefCell<Option<Bytes>>,
+    pub db: Cell<usize>,
+    pub resp: Cell<u8>,
+    pub last_cmd: RefCell<String>,
+    pub last_active: Cell<Instant>,
+    pub killed: Cell<bool>,
+    pub waker: RefCell<Option<Waker>>,
+}
+
+impl ClientEntry {
+    pub fn kill(&self) {
+        self.killed.set(true);
+        if let Some(w) = self.waker.borrow_mut().take() {
+            w.wake();
+        }
+    }
+}
+
+/// A connection's protocol state.
+pub struct Client {
+    pub entry: Rc<ClientEntry>,
+    pub db: usize,
+    pub resp3: bool,
+    pub authenticated: bool,
+    pub parser: RequestParser,
+    /// Set by QUIT: close once the replies so far are written.
+    pub close: bool,
+}
+
+/// One command bound for a shard.
+struct Item {
+    index: usize,
+    handler: Handler,
+    args: Vec<Bytes>,
+    db: usize,
+    keys: Vec<LockKey>,
+    mode: Mode,
+}
+
+type Replies = Vec<(usize, Reply)>;
+
+/// Runs a handler on this shard's data.
+fn exec(shard: &Shard, handler: Handler, db: usize, args: &[Bytes]) -> Reply {
+    shard.stats.commands.set(shard.stats.commands.get() + 1);
+    let mut data = shard.data.borrow_mut();
+    let mut ctx = Ctx {
+        data: &mut data,
+        db,
+        now: now_ms(),
+    };
+    handler(&mut ctx, args)
+}
+
+/// Runs items in order on this shard. An item whose keys are locked waits
+/// (with every item after it) until they are free; `finish` gets the replies.
+fn run_items(
+    shard: &Shard,
+    mut items: VecDeque<Item>,
+    mut replies: Replies,
+    finish: Box<dyn FnOnce(Replies)>,
+) {
+    while let Some(item) = items.pop_front() {
+        if !shard.locks.borrow().can_run(&item.keys, item.mode) {
+            let (keys, mode) = (item.keys.clone(), item.mode);
+            items.push_front(item);
+            let on_grant = Box::new(move |s: &Shard| run_items(s, items, replies, finish));
+            shard.locks.borrow_mut().enqueue(Waiter {
+                keys,
+                mode,
+                hold: false,
+                on_grant,
+            });
+            return;
+        }
+        let reply = exec(shard, item.handler, item.db, &item.args);
+        replies.push((item.index, reply));
+    }
+    finish(replies)
+}
+
+/// Locks `keys` on this shard (waiting behind conflicting holders), then
+/// sends back their current entries.
+fn lock_and_gather(
+    shard: &Shard,
+    keys: Vec<LockKey>,
+    mode: Mode,
+    tx: OneshotSender<Vec<(LockKey, Option<Entry>)>>,
+) {
+    let gather = move |s: &Shard, keys: Vec<LockKey>| {
+        let now = now_ms();
+        let mut data = s.data.borrow_mut();
+        let entries = keys.into_iter().map(|k| {
+            let e = data.dbs[k.0].get(&k.1, now).cloned();
+            (k, e)
+        });
+        tx.send(entries.collect());
+    };
+    if shard.locks.borrow().can_run(&keys, mode) {
+        shard.locks.borrow_mut().acquire(&keys, mode);
+        gather(shard, keys);
+    } else {
+        let waiting = keys.clone();
+        let on_grant = Box::new(move |s: &Shard| gather(s, waiting));
+        shard.locks.borrow_mut().enqueue(Waiter {
+            keys,
+            mode,
+            hold: true,
+            on_grant,
+        });
+    }
+}
+
+/// Runs a keyed command whose keys live on several shards, atomically.
+async fn run_multi_shard(
+    shard: &Rc<Shard>,
+    handler: Handler,
+    db: usize,
+    args: Vec<Bytes>,
+    keys: Vec<LockKey>,
+    mode: Mode,
+) -> Reply {
+    let mut by_shard: BTreeMap<usize, Vec<LockKey>> = BTreeMap::new();
+    for k in keys {
+        let list = by_shard.entry(shard.shard_of(&k.1)).or_default();
+        if !list.contains(&k) {
+            list.push(k);
+        }
+    }
+    let databases = shard.data.borrow().dbs.len();
+    let mut scratch = ShardData::new(databases, now_ms());
+    // Ascending shard order: lock waits can never form a cycle.
+    for (&target, keys) in &by_shard {
+        let (tx, rx) = oneshot();
+        let keys = keys.clone();
+        post(shard, target, move |s| lock_and_gather(s, keys, mode, tx));
+        for ((kdb, key), entry) in rx.await.expect("shard dropped a lock reply") {
+            if let Some(e) = entry {
+                scratch.dbs[kdb].insert_entry(&key, e);
+            }
+        }
+    }
+    let now = now_ms();
+    shard.stats.commands.set(shard.stats.commands.get() + 1);
+    let reply = handler(
+        &mut Ctx {
+            data: &mut scratch,
+            db,
+            now,
+        },
+        &args,
+    );
+    for (target, keys) in by_shard {
+        let writes: Vec<(LockKey, Option<Entry>)> = match mode {
+            Mode::Write => keys
+                .iter()
+                .map(|k| (k.clone(), scratch.dbs[k.0].get(&k.1, now).cloned()))
+                .collect(),
+            Mode::Read => Vec::new(),
+        };
+        // No need to wait: the keys stay locked until this has been applied.
+        post(shard, target, move |s| {
+            {
+                let mut data = s.data.borrow_mut();
+                for ((kdb, key), entry) in writes {
+                    match entry {
+                        Some(e) => data.dbs[kdb].insert_entry(&key, e),
+                        None => {
+                            data.dbs[kdb].remove(&key);
+                        }
+                    }
+                }
+            }
+            s.release(&keys, mode);
+        });
+    }
+    reply
+}
+
+/// Where a keyed command's keys are: (db, key) pairs. COPY ... DB n puts its
+/// destination in another database.
+fn command_keys(cmd: &Command, args: &[Bytes], db: usize, databases: usize) -> Vec<LockKey> {
+    let mut keys: Vec<LockKey> = cmd
+        .key_positions(args.len())
+        .map(|i| (db, args[i].clone()))
+        .collect();
+    if cmd.name == "copy" {
+        if let Ok((dst_db, _)) = engine::keys::parse_copy_options(args, db, databases) {
+            if let Some(dst) = keys.get_mut(1) {
+                dst.0 = dst_db;
+            }
+        }
+    }
+    keys
+}
+
+/// Checks a request against the table: unknown command, arity, authentication.
+pub fn check(client: &Client, args: &[Bytes]) -> Result<&'static Command, Reply> {
+    let Some(cmd) = commands::lookup(&args[0]) else {
+        let mut msg = format!(
+            "ERR unknown command '{}', with args beginning with: ",
+            String::from_utf8_lossy(&args[0])
+        );
+        for a in args[1..].iter() {
+            msg.push_str(&format!("'{}' ", String::from_utf8_lossy(a)));
+        }
+        return Err(Reply::error(msg));
+    };
+    if !client.authenticated && !cmd.has(commands::NO_AUTH) {
+        return Err(Reply::error("NOAUTH Authentication required."));
+    }
+    if !cmd.arity_ok(args.len()) {
+        return Err(engine::args::wrong_args(cmd.name.as_bytes()));
+    }
+    Ok(cmd)
+}
+
+/// Per-shard groups of single-shard commands awaiting dispatch.
+struct Groups {
+    by_shard: Vec<VecDeque<Item>>,
+    pending: bool,
+}
+
+impl Groups {
+    fn new(shards: usize) -> Groups {
+        Groups {
+            by_shard: (0..shards).map(|_| VecDeque::new()).collect(),
+            pending: false,
+        }
+    }
+
+    /// Sends every remote group, runs the local one, and fills in the replies.
+    async fn flush(&mut self, shard: &Rc<Shard>, replies: &mut [Option<Reply>]) {
+        if !self.pending {
+            return;
+        }
+        self.pending = false;
+        let mut waits = Vec::new();
+        for (target, group) in self.by_shard.iter_mut().enumerate() {
+            if group.is_empty() || target == shard.id {
+                continue;
+            }
+            let items = std::mem::take(group);
+            let (tx, rx) = oneshot();
+            shard.shared.mailboxes[target].send(Box::new(move |s| {
+                run_items(
+                    s,
+                    items,
+                    Vec::with_capacity(0),
+                    Box::new(move |r| tx.send(r)),
+                );
+            }));
+            waits.push(rx);
+        }
+        let local = std::mem::take(&mut self.by_shard[shard.id]);
+        if !local.is_empty() {
+            if shard.locks.borrow().is_idle() {
+                // The common case: nothing is locked, run straight through.
+                for item in local {
+                    replies[item.index] = Some(exec(shard, item.handler, item.db, &item.args));
+                }
+            } else {
+                let (tx, rx) = oneshot();
+                run_items(shard, local, Vec::new(), Box::new(move |r| tx.send(r)));
+                waits.push(rx);
+            }
+        }
+        for rx in waits {
+            for (i, r) in rx.await.expect("shard dropped a batch reply") {
+                replies[i] = Some(r);
+            }
+        }
+    }
+}
+
+/// Executes a batch of pipelined requests and appends the replies to `out`.
+pub async fn execute_batch(
+    shard: &Rc<Shard>,
+    client: &mut Client,
+    requests: Vec<Vec<Bytes>>,
+    out: &mut bytes::BytesMut,
+) {
+    let mut replies: Vec<Option<Reply>> = vec![None; requests.len()];
+    let mut groups = Groups::new(shard.shared.shards);
+    let databases = shard.data.borrow().dbs.len();
+    let mut last_cmd = None;
+    for (index, args) in requests.into_iter().enumerate() {
+        if client.close {
+            replies.truncate(index);
+            break;
+        }
+        let cmd = match check(client, &args) {
+            Ok(c) => c,
+            Err(e) => {
+                replies[index] = Some(e);
+                continue;
+            }
+        };
+        last_cmd = Some(cmd.name);
+        match cmd.exec {
+            Exec::Conn(f) => {
+                // Connection commands touch only this client; groups planned
+                // before them already carry the state (db) they were planned with.
+                shard.stats.commands.set(shard.stats.commands.get() + 1);
+                replies[index] = Some(f(shard, client, &args));
+            }
+            Exec::Server(f) => {
+                groups.flush(shard, &mut replies).await;
+                shard.stats.commands.set(shard.stats.commands.get() + 1);
+                replies[index] = Some(f(shard, client, &args).await);
+            }
+            Exec::Keyed(handler) => {
+                let mode = if cmd.has(commands::WRITE) {
+                    Mode::Write
+                } else {
+                    Mode::Read
+                };
+                let keys = command_keys(cmd, &args, client.db, databases);
+                let first = keys.first().map_or(shard.id, |k| shard.shard_of(&k.1));
+                if keys.iter().all(|k| shard.shard_of(&k.1) == first) {
+                    groups.by_shard[first].push_back(Item {
+                        index,
+                        handler,
+                        args,
+                        db: client.db,
+                        keys,
+                        mode,
+                    });
+                    groups.pending = true;
+                } else {
+                    groups.flush(shard, &mut replies).await;
+                    replies[index] =
+                        Some(run_multi_shard(shard, handler, client.db, args, keys, mode).await);
+                }
+            }
+        }
+    }
+    groups.flush(shard, &mut replies).await;
+    for r in replies.iter().flatten() {
+        r.encode(out, client.resp3);
+    }
+    if let Some(name) = last_cmd {
+        *client.entry.last_cmd.borrow_mut() = name.to_string();
+    }
+    client.entry.db.set(client.db);
+    client.entry.last_active.set(Instant::now());
+}

@@ -1,0 +1,151 @@
+//! `tessera`: a Redis-compatible, thread-per-core in-memory data store.
+//!
+//! One glommio executor per shard, each pinned to a CPU, each owning a slice
+//! of the keyspace and accepting its share of connections on the same port
+//! (SO_REUSEPORT). See `shard.rs` for a shard, `dispatch.rs` for how requests
+//! are routed between shards, `commands.rs` for the command table.
+
+mod commands;
+mod config;
+mod conn;
+mod connection;
+mod dispatch;
+mod locks;
+mod mailbox;
+mod server_cmds;
+mod shard;
+mod slot;
+
+use glommio::{LocalExecutorBuilder, Placement};
+use shard::Shared;
+use std::net::ToSocketAddrs;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// The Redis version Tessera answers as (INFO, HELLO): the behaviour it follows.
+pub const REDIS_VERSION: &str = "7.0.15";
+/// SCAN cursors keep the shard index in 10 bits.
+const MAX_SHARDS: usize = 1024;
+
+/// The CPUs this process may run on (it may have been started under `taskset`).
+fn allowed_cpus() -> Vec<usize> {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let list = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    let mut cpus = Vec::new();
+    for part in list.split(',').filter(|p| !p.is_empty()) {
+        match part.split_once('-') {
+            Some((a, b)) => {
+                if let (Ok(a), Ok(b)) = (a.parse::<usize>(), b.parse::<usize>()) {
+                    cpus.extend(a..=b);
+                }
+            }
+            None => cpus.extend(part.parse::<usize>().ok()),
+        }
+    }
+    if cpus.is_empty() {
+        cpus = (0..std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1))
+            .collect();
+    }
+    cpus
+}
+
+/// Refuses a port another process already listens on: with SO_REUSEPORT the
+/// shards would otherwise bind anyway and silently share its connections.
+fn check_bind(bind: &[String], port: u16) -> Result<(), String> {
+    for addr in bind {
+        let resolved = (addr.as_str(), port)
+            .to_socket_addrs()
+            .map_err(|e| format!("Invalid bind address '{addr}': {e}"))?
+            .next()
+            .ok_or_else(|| format!("Invalid bind address '{addr}'"))?;
+        std::net::TcpListener::bind(resolved).map_err(|e| {
+            let why = if e.kind() == std::io::ErrorKind::AddrInUse { "Address already in use".to_string() } else { e.to_string() };
+            format!("Warning: Could not create server TCP listening socket {addr}:{port}: bind: {why}\nFailed listening on port {port} (tcp), aborting.")
+        })?;
+    }
+    Ok(())
+}
+
+fn run() -> Result<(), String> {
+    let mut config = config::from_args(std::env::args().collect())?;
+    let cpus = allowed_cpus();
+    if config.shards == 0 {
+        config.shards = cpus.len();
+    }
+    let shards = config.shards;
+    if shards > MAX_SHARDS {
+        return Err(format!("shards must be at most {MAX_SHARDS}"));
+    }
+    check_bind(&config.bind, config.port)?;
+    log::info!(
+        "Tessera {} (Redis {REDIS_VERSION} compatible) starting: pid={}, port={}, shards={}, bind={}",
+        env!("CARGO_PKG_VERSION"),
+        std::process::id(),
+        config.port,
+        shards,
+        config.bind.join(" ")
+    );
+    let (mailboxes, inboxes): (Vec<_>, Vec<_>) = (0..shards).map(|_| mailbox::mailbox()).unzip();
+    let shared = Arc::new(Shared {
+        shards,
+        slots: slot::SlotMap::new(shards),
+        mailboxes,
+        next_client_id: AtomicU64::new(1),
+        started: Instant::now(),
+        run_id: format!(
+            "{:040x}",
+            (std::process::id() as u128) << 64 | engine::now_ms() as u128
+        ),
+        config: RwLock::new(config.clone()),
+    });
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let mut handles = Vec::new();
+    for (id, inbox) in inboxes.into_iter().enumerate() {
+        let shared = shared.clone();
+        let started = started_tx.clone();
+        let builder = LocalExecutorBuilder::new(Placement::Fixed(cpus[id % cpus.len()]))
+            .name(&format!("shard-{id}"))
+            .preempt_timer(Duration::from_millis(1))
+            .io_memory(1 << 20)
+            .spin_before_park(Duration::from_micros(config.spin_before_park_us));
+        let handle = builder
+            .spawn(move || shard::run(id, shared, inbox, started))
+            .map_err(|e| format!("could not start shard {id}: {e}"))?;
+        handles.push(handle);
+    }
+    drop(started_tx);
+    for _ in 0..shards {
+        match started_rx.recv() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(e),
+            Err(_) => break,
+        }
+    }
+    log::info!("Ready to accept connections tcp");
+    for (id, h) in handles.into_iter().enumerate() {
+        // A shard that failed during start-up reports it only here.
+        if let Err(e) = h.join() {
+            return Err(format!("shard {id} stopped: {e}"));
+        }
+    }
+    Ok(())
+}
+
+fn main() {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
+        .format_timestamp_millis()
+        .init();
+    if let Err(e) = run() {
+        eprintln!("{e}");
+        log::error!("{e}");
+        std::process::exit(1);
+    }
+}

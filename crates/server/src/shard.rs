@@ -1,0 +1,225 @@
+//! A shard: one glommio executor on its own CPU owning a slice of the
+//! keyspace, its listening socket, its connections, and its mailbox.
+
+use crate::config::Config;
+use crate::dispatch::ClientEntry;
+use crate::locks::{LockKey, LockTable, Mode};
+use crate::mailbox::{oneshot, Inbox, Mailbox};
+use crate::slot::SlotMap;
+use engine::{now_ms, ShardData};
+use glommio::{Latency, Shares, TaskQueueHandle};
+use hashbrown::HashMap;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// State shared by every shard: settings and process-wide counters.
+pub struct Shared {
+    pub config: RwLock<Config>,
+    pub shards: usize,
+    pub slots: SlotMap,
+    pub mailboxes: Vec<Mailbox>,
+    pub next_client_id: AtomicU64,
+    pub started: Instant,
+    pub run_id: String,
+}
+
+impl Shared {
+    pub fn config(&self) -> Config {
+        self.config.read().expect("config lock").clone()
+    }
+
+    pub fn new_client_id(&self) -> u64 {
+        self.next_client_id.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+/// Counters INFO reports, per shard.
+#[derive(Default)]
+pub struct Stats {
+    pub commands: Cell<u64>,
+    pub connections: Cell<u64>,
+    pub rejected_connections: Cell<u64>,
+}
+
+pub struct Shard {
+    pub id: usize,
+    pub shared: Arc<Shared>,
+    pub data: RefCell<ShardData>,
+    pub locks: RefCell<LockTable>,
+    pub clients: RefCell<HashMap<u64, Rc<ClientEntry>>>,
+    pub stats: Stats,
+    /// The task queue connections are served from.
+    pub conn_queue: Cell<Option<TaskQueueHandle>>,
+}
+
+impl Shard {
+    pub fn shard_of(&self, key: &[u8]) -> usize {
+        self.shared.slots.shard_of(key)
+    }
+
+    /// Releases locks and lets the waiters they held up proceed, in order.
+    pub fn release(&self, keys: &[LockKey], mode: Mode) {
+        let granted = self.locks.borrow_mut().release(keys, mode);
+        for w in granted {
+            (w.on_grant)(self);
+        }
+    }
+}
+
+/// Runs `f` on shard `target` and returns its result; inline when local.
+pub async fn call<T: Send + 'static>(
+    shard: &Shard,
+    target: usize,
+    f: impl FnOnce(&Shard) -> T + Send + 'static,
+) -> T {
+    if target == shard.id {
+        return f(shard);
+    }
+    let (tx, rx) = oneshot();
+    shard.shared.mailboxes[target].send(Box::new(move |s| tx.send(f(s))));
+    rx.await.expect("shard dropped a reply")
+}
+
+/// Runs `f` on shard `target` without waiting for it; inline when local.
+pub fn post(shard: &Shard, target: usize, f: impl FnOnce(&Shard) + Send + 'static) {
+    if target == shard.id {
+        f(shard)
+    } else {
+        shard.shared.mailboxes[target].send(Box::new(f));
+    }
+}
+
+/// Runs `f` on every shard in parallel; results in shard order.
+pub async fn call_all<T: Send + 'static>(
+    shard: &Shard,
+    f: impl Fn(&Shard) -> T + Send + Sync + Clone + 'static,
+) -> Vec<T> {
+    let mut pending = Vec::with_capacity(shard.shared.shards);
+    for target in 0..shard.shared.shards {
+        if target == shard.id {
+            pending.push(None);
+            continue;
+        }
+        let (tx, rx) = oneshot();
+        let f = f.clone();
+        shard.shared.mailboxes[target].send(Box::new(move |s| tx.send(f(s))));
+        pending.push(Some(rx));
+    }
+    let mut out = Vec::with_capacity(pending.len());
+    for rx in pending {
+        out.push(match rx {
+            Some(rx) => rx.await.expect("shard dropped a reply"),
+            None => f(shard),
+        });
+    }
+    out
+}
+
+/// Builds and runs shard `id` on the current thread (called inside its executor).
+/// Reports start-up success or failure through `started`.
+pub async fn run(
+    id: usize,
+    shared: Arc<Shared>,
+    inbox: Inbox,
+    started: std::sync::mpsc::Sender<Result<(), String>>,
+) {
+    let config = shared.config();
+    let shard = Rc::new(Shard {
+        id,
+        data: RefCell::new(ShardData::new(
+            config.databases,
+            (id as u64 + 1) * 0x9E37_79B9_7F4A_7C15 ^ now_ms(),
+        )),
+        locks: RefCell::new(LockTable::default()),
+        clients: RefCell::new(HashMap::new()),
+        stats: Stats::default(),
+        conn_queue: Cell::new(None),
+        shared,
+    });
+    let ex = glommio::executor();
+    let conn_queue = ex.create_task_queue(
+        Shares::Static(1000),
+        Latency::Matters(Duration::from_millis(1)),
+        "conn",
+    );
+    let background = ex.create_task_queue(Shares::Static(100), Latency::NotImportant, "background");
+    shard.conn_queue.set(Some(conn_queue));
+
+    let mut listeners = Vec::new();
+    for addr in &config.bind {
+        match glommio::net::TcpListener::bind((addr.as_str(), config.port)) {
+            Ok(l) => listeners.push(l),
+            Err(e) => {
+                let _ = started.send(Err(format!(
+                    "Could not create server TCP listening socket {addr}:{}: {e}",
+                    config.port
+                )));
+                return;
+            }
+        }
+    }
+    let _ = started.send(Ok(()));
+
+    glommio::spawn_local_into(drain_mailbox(shard.clone(), inbox), conn_queue)
+        .expect("spawn mailbox task")
+        .detach();
+    glommio::spawn_local_into(active_expiry(shard.clone()), background)
+        .expect("spawn expiry task")
+        .detach();
+    let mut accepts = Vec::new();
+    for listener in listeners {
+        let task = glommio::spawn_local_into(
+            crate::conn::accept_loop(shard.clone(), listener),
+            conn_queue,
+        )
+        .expect("spawn accept task");
+        accepts.push(task);
+    }
+    for t in accepts {
+        t.await;
+    }
+}
+
+async fn drain_mailbox(shard: Rc<Shard>, inbox: Inbox) {
+    loop {
+        let mut n = 0u32;
+        while let Some(job) = inbox.try_recv() {
+            job(&shard);
+            n += 1;
+            if n % 256 == 0 {
+                glommio::yield_if_needed().await;
+            }
+        }
+        inbox.ready().await;
+    }
+}
+
+/// Removes expired keys in the background, `hz` times a second, in short
+/// slices so requests are never held up for long (DESIGN.md §5).
+async fn active_expiry(shard: Rc<Shard>) {
+    const SLICE: usize = 200;
+    loop {
+        let hz = shard
+            .shared
+            .config
+            .read()
+            .map(|c| c.hz)
+            .unwrap_or(10)
+            .max(1);
+        glommio::timer::sleep(Duration::from_millis(1000 / hz as u64)).await;
+        let databases = shard.data.borrow().dbs.len();
+        for db in 0..databases {
+            loop {
+                let now = now_ms();
+                let (_, more) = shard.data.borrow_mut().dbs[db].expire_due(now, SLICE);
+                if !more {
+                    break;
+                }
+                glommio::yield_if_needed().await;
+            }
+        }
+    }
+}

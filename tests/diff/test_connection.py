@@ -1,0 +1,100 @@
+"""Connection-level commands: PING ECHO SELECT HELLO QUIT RESET CLIENT COMMAND."""
+import pytest
+
+from harness import shape, value
+
+CASES = {
+    "ping": [("PING",), ("PING", "hello"), ("PING", ""), ("PING", "a", "b"), ("ping",), ("PiNg", "x")],
+    "echo": [("ECHO", "hi"), ("ECHO", ""), ("ECHO", b"bin\x00\r\n"), ("ECHO",), ("ECHO", "a", "b")],
+    "select": [
+        ("SET", "k", "db0"), ("SELECT", "1"), ("GET", "k"), ("SET", "k", "db1"), ("GET", "k"),
+        ("DBSIZE",), ("SELECT", "15"), ("GET", "k"), ("SELECT", "0"), ("GET", "k"),
+        ("SELECT", "16"), ("SELECT", "-1"), ("SELECT", "abc"), ("SELECT", "1.5"), ("SELECT", ""),
+        ("SELECT", "99999999999999999999"), ("SELECT",), ("SELECT", "1", "2"), ("GET", "k"),
+    ],
+    "unknown_command": [
+        ("FOO",), ("FOO", "a", "b"), ("foo", "a", "b", "c", "d", "e"), ("FOO", ""),
+        ("NOSUCHCOMMAND", "x" * 200), ("GET2", "k"),
+    ],
+    "hello_errors": [
+        ("HELLO", "4"), ("HELLO", "1"), ("HELLO", "0"), ("HELLO", "-1"), ("HELLO", "abc"),
+        ("HELLO", "2.5"), ("HELLO", "2", "FOO"), ("HELLO", "3", "SETNAME"),
+        ("HELLO", "3", "SETNAME", "a b"), ("GET", "missing"),
+    ],
+    "client_name": [
+        ("CLIENT", "GETNAME"), ("CLIENT", "SETNAME", "conn-1"), ("CLIENT", "GETNAME"),
+        ("CLIENT", "SETNAME", "a b"), ("CLIENT", "SETNAME", "a\nb"), ("CLIENT", "GETNAME"),
+        ("CLIENT", "SETNAME", ""), ("CLIENT", "GETNAME"), ("CLIENT", "SETNAME"),
+        ("CLIENT", "SETNAME", "a", "b"), ("CLIENT", "GETNAME", "x"), ("CLIENT",),
+        ("CLIENT", "NOSUCHSUB"), ("client", "setname", "lower"), ("CLIENT", "GETNAME"),
+    ],
+    "client_id": [shape("CLIENT", "ID"), ("CLIENT", "ID", "x")],
+    "command": [
+        shape("COMMAND", "COUNT"), ("COMMAND", "COUNT", "x"),
+        ("COMMAND", "INFO", "get"), ("COMMAND", "INFO", "GET"), ("COMMAND", "INFO", "nosuchcmd"),
+        ("COMMAND", "NOSUCHSUB"),
+    ],
+    "command_getkeys": [
+        ("COMMAND", "GETKEYS", "GET", "a"), ("COMMAND", "GETKEYS", "SET", "a", "b"),
+        ("COMMAND", "GETKEYS", "SET", "a", "b", "EX", "10"),
+        ("COMMAND", "GETKEYS", "MSET", "a", "1", "b", "2", "c", "3"),
+        ("COMMAND", "GETKEYS", "MGET", "a", "b", "c"), ("COMMAND", "GETKEYS", "DEL", "x", "y"),
+        ("COMMAND", "GETKEYS", "RENAME", "a", "b"), ("COMMAND", "GETKEYS", "COPY", "a", "b"),
+        ("COMMAND", "GETKEYS", "LCS", "a", "b"),
+        ("COMMAND", "GETKEYS", "SET", "a"), ("COMMAND", "GETKEYS", "MSET", "a"),
+        ("COMMAND", "GETKEYS", "NOSUCH", "a"), ("COMMAND", "GETKEYS", "PING"),
+        ("COMMAND", "GETKEYS"),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_connection(diff, name):
+    diff(CASES[name])
+
+
+def _hello_summary(reply):
+    """HELLO's reply type, its keys with the type of each value, and the values
+    that must agree (proto, role, modules); server, version, id and mode
+    legitimately differ."""
+    fields = reply[1]
+    if reply[0] == "*":  # RESP2: flat key/value array
+        fields = list(zip(fields[::2], fields[1::2]))
+    return (reply[0], sorted((value(k), v[0]) for k, v in fields),
+            {value(k): v for k, v in fields if value(k) in (b"proto", b"role", b"modules")})
+
+
+@pytest.mark.parametrize("args", [("HELLO",), ("HELLO", "2"), ("HELLO", "3"),
+                                  ("HELLO", "3", "SETNAME", "myname")])
+def test_hello(diff, args):
+    rr, tr = diff.both(*args)
+    assert rr[0] in "*%" and tr[0] in "*%", (rr, tr)
+    assert _hello_summary(tr) == _hello_summary(rr), "redis: %r\ntessera: %r" % (rr, tr)
+    # the protocol switch sticks (or not) for later commands on the connection
+    diff([("GET", "missing"), ("CLIENT", "GETNAME"), ("INCRBYFLOAT", "f", "1.5")])
+
+
+def test_hello_3_then_2(diff):
+    diff.both("HELLO", "3")
+    rr, tr = diff.both("HELLO", "2")
+    assert _hello_summary(tr) == _hello_summary(rr), "redis: %r\ntessera: %r" % (rr, tr)
+    diff([("GET", "missing"), ("PING",)])
+
+
+def test_quit(servers):
+    for srv in servers:
+        c = srv.connect()
+        assert c.send("QUIT") == ("+", b"OK"), srv.name
+        assert c.is_closed(), "%s kept the connection open after QUIT" % srv.name
+        c.close()
+
+
+def test_reset(diff):
+    diff([
+        ("SELECT", "2"), ("SET", "k", "in-db2"), ("CLIENT", "SETNAME", "named"),
+        ("RESET",), ("GET", "k"), ("CLIENT", "GETNAME"), ("SELECT", "2"), ("GET", "k"),
+        ("RESET", "x"),
+    ])
+    rr, tr = diff.both("HELLO", "3")
+    assert (rr[0], tr[0]) == ("%", "%")
+    diff([("RESET",), ("GET", "missing")], flush=False)  # back to RESP2: '$' nil

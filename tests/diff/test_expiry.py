@@ -1,0 +1,43 @@
+"""Keys with a short TTL vanish: lazily on access and actively in the background."""
+import time
+
+from harness import Cmd, unordered
+
+
+def _wait_dbsize(conn, want, timeout=2.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        got = conn.send("DBSIZE")
+        if got == (":", want) or time.monotonic() > deadline:
+            return got
+        time.sleep(0.05)
+
+
+def test_px_expires(diff):
+    diff([("SET", "short", "v", "PX", "100"), ("SET", "keep", "v"), ("SET", "long", "v", "EX", "100"),
+          ("PEXPIRE", "keep2", "100"), ("SET", "p", "v", "PX", "100"), ("PERSIST", "p"),
+          ("EXISTS", "short")])
+    time.sleep(0.25)
+    diff([("GET", "short"), ("EXISTS", "short"), ("TTL", "short"), ("PTTL", "short"),
+          ("KEYS", "*"), Cmd("SCAN", "0"), ("GET", "p"), ("TTL", "long"), ("DBSIZE",),
+          ("SET", "short", "again"), ("GET", "short"), ("TTL", "short")], flush=False)
+
+
+def test_active_expiry(diff):
+    """Keys that are never touched again must still be removed (DBSIZE drops)."""
+    keys = ["vol:%d" % i for i in range(200)]
+    diff([("SET", k, "v", "PX", "100") for k in keys] + [("SET", "stay", "v"), ("DBSIZE",)])
+    time.sleep(0.2)
+    for name, conn in (("redis", diff.r), ("tessera", diff.t)):
+        assert _wait_dbsize(conn, 1) == (":", 1), "%s: DBSIZE did not drop to 1 within 2 s" % name
+    diff([("DBSIZE",), ("KEYS", "*"), ("SCAN", "0"), ("EXISTS", *keys[:10])], flush=False)
+
+
+def test_expire_and_set_variants(diff):
+    diff([("SET", "a", "v"), ("PEXPIRE", "a", "100"), ("SET", "b", "v"), ("EXPIREAT", "b", "1"),
+          ("PSETEX", "c", "100", "v"), ("SET", "d", "1"), ("GETEX", "d", "PX", "100"),
+          ("SET", "e", "v", "PXAT", str(int(time.time() * 1000) + 100)), ("EXISTS", "b")])
+    time.sleep(0.3)
+    diff([("MGET", "a", "b", "c", "d", "e"), ("EXISTS", "a", "b", "c", "d", "e"), unordered("KEYS", "*"),
+          ("INCR", "d"), ("APPEND", "a", "x"), ("SETNX", "c", "new"), ("MGET", "a", "c", "d")],
+         flush=False)
