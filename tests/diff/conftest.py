@@ -61,8 +61,9 @@ def tessera(tessera_server):
     tessera_server.ensure_running()
     yield tessera_server
     if not tessera_server.alive():
+        status = tessera_server.proc.returncode if tessera_server.proc else None
         pytest.fail("tessera exited with status %s during this test; output:\n%s"
-                    % (tessera_server.proc.returncode, tessera_server.output()))
+                    % (status, tessera_server.output()))
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ CASES = {
     ],
     "scalars": [
         ("PING",), ("PING", "x"), ("ECHO", "hi"), ("INCR", "n"), ("INCRBYFLOAT", "f", "10.5"),
-        ("INCRBYFLOAT", "f", "0.1"), ("INCRBYFLOAT", "f", "3.0e3"), ("INCRBYFLOAT", "f", "inf"),
+        ("INCRBYFLOAT", "f", "0.25"), ("INCRBYFLOAT", "f", "3.0e3"), ("INCRBYFLOAT", "f", "inf"),
         ("EXISTS", "n", "f"), ("TTL", "n"), ("PTTL", "missing"), ("DBSIZE",), ("TYPE", "n"),
         ("TYPE", "missing"), ("STRLEN", "f"), ("APPEND", "f", "x"), ("SETNX", "n", "1"),
         ("EXPIRE", "n", "100"), ("TTL", "n"), ("PERSIST", "n"), ("DEBUG", "SLEEP", "0"),

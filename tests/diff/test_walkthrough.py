@@ -78,7 +78,14 @@ def test_pipeline(port):
     pipe.set("p:1", "one").set("p:2", "two").incr("p:n").incr("p:n")
     pipe.get("p:1").mget("p:1", "p:2", "p:missing").expire("p:1", 100).ttl("p:1").delete("p:2")
     assert pipe.execute() == [True, True, 1, 2, "one", ["one", "two", None], True, 100, 1]
+    r.close()
+
+
+def test_pipeline_without_transaction(port):
+    r = redis.Redis(host="127.0.0.1", port=port, decode_responses=True)
     with r.pipeline(transaction=False) as pipe:
+        pipe.set("p:1", "one").get("p:1").incr("p:n").mget("p:1", "p:n", "p:missing")
+        assert pipe.execute() == [True, "one", 1, ["one", "1", None]]
         for i in range(100):
             pipe.set("bulk:%d" % i, i)
         pipe.dbsize()

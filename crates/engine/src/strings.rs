@@ -257,7 +257,7 @@ pub fn mget(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 pub fn mset(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    if args.len() % 2 == 0 {
+    if args.len().is_multiple_of(2) {
         return wrong_args(&args[0]);
     }
     for pair in args[1..].chunks(2) {
@@ -268,7 +268,7 @@ pub fn mset(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 pub fn msetnx(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    if args.len() % 2 == 0 {
+    if args.len().is_multiple_of(2) {
         return wrong_args(&args[0]);
     }
     let now = ctx.now;

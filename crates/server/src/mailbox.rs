@@ -6,7 +6,7 @@
 //! idle server uses no CPU); a sender wakes it only when it is parked.
 
 use crate::shard::Shard;
-use crossbeam_channel::{Receiver, Sender, TryRecvError};
+use crossbeam_channel::{Receiver, Sender};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -63,10 +63,7 @@ impl Mailbox {
 
 impl Inbox {
     pub fn try_recv(&self) -> Option<Job> {
-        match self.rx.try_recv() {
-            Ok(job) => Some(job),
-            Err(TryRecvError::Empty | TryRecvError::Disconnected) => None,
-        }
+        self.rx.try_recv().ok()
     }
 
     /// Resolves once the mailbox may hold a job.

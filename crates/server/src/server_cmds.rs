@@ -543,7 +543,7 @@ pub fn config(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
             }
             Reply::Map(pairs)
         }
-        "set" if args.len() >= 4 && args.len() % 2 == 0 => {
+        "set" if args.len() >= 4 && args.len().is_multiple_of(2) => {
             let mut config = shard.shared.config();
             for pair in args[2..].chunks(2) {
                 let name = lower(&pair[0]);

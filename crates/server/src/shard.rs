@@ -131,7 +131,7 @@ pub async fn run(
         id,
         data: RefCell::new(ShardData::new(
             config.databases,
-            (id as u64 + 1) * 0x9E37_79B9_7F4A_7C15 ^ now_ms(),
+            ((id as u64 + 1) * 0x9E37_79B9_7F4A_7C15) ^ now_ms(),
         )),
         locks: RefCell::new(LockTable::default()),
         clients: RefCell::new(HashMap::new()),
@@ -189,7 +189,7 @@ async fn drain_mailbox(shard: Rc<Shard>, inbox: Inbox) {
         while let Some(job) = inbox.try_recv() {
             job(&shard);
             n += 1;
-            if n % 256 == 0 {
+            if n.is_multiple_of(256) {
                 glommio::yield_if_needed().await;
             }
         }

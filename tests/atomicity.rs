@@ -1,0 +1,134 @@
+//! Multi-shard commands are atomic: no client ever observes half of one.
+
+use redis::Commands;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+use tessera_tests::{keys_on_distinct_shards, shard_of, Server};
+
+const SHARDS: usize = 3;
+const RUN_FOR: Duration = Duration::from_secs(3);
+
+#[test]
+fn mset_pairs_are_never_seen_half_written_by_mget() {
+    let server = Server::start(SHARDS, &[]);
+    // Pairs whose two keys live on different shards.
+    let keys = keys_on_distinct_shards("pair:", SHARDS, 16);
+    let pairs: Vec<(String, String)> = keys
+        .chunks(2)
+        .map(|c| (c[0].clone(), c[1].clone()))
+        .collect();
+    for (a, b) in &pairs {
+        assert_ne!(shard_of(a, SHARDS), shard_of(b, SHARDS));
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let reads = Arc::new(AtomicU64::new(0));
+    let mut threads = Vec::new();
+    for w in 0..2u64 {
+        let (pairs, stop, client) = (pairs.clone(), stop.clone(), server.client());
+        threads.push(thread::spawn(move || {
+            let mut conn = client.get_connection().unwrap();
+            let mut n = w * 1_000_000_000;
+            while !stop.load(Ordering::Relaxed) {
+                for (a, b) in &pairs {
+                    n += 1;
+                    let _: () = conn.mset(&[(a, n), (b, n)]).unwrap();
+                }
+            }
+        }));
+    }
+    for _ in 0..3 {
+        let (pairs, stop, reads, client) =
+            (pairs.clone(), stop.clone(), reads.clone(), server.client());
+        threads.push(thread::spawn(move || {
+            let mut conn = client.get_connection().unwrap();
+            while !stop.load(Ordering::Relaxed) {
+                for (a, b) in &pairs {
+                    let (x, y): (Option<u64>, Option<u64>) = conn.mget(&[a, b]).unwrap();
+                    assert_eq!(x, y, "MGET {a} {b} saw half of an MSET");
+                    reads.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }));
+    }
+    thread::sleep(RUN_FOR);
+    stop.store(true, Ordering::Relaxed);
+    for t in threads {
+        t.join().expect("a client thread failed");
+    }
+    assert!(
+        reads.load(Ordering::Relaxed) > 100,
+        "readers made too little progress"
+    );
+}
+
+#[test]
+fn rename_across_shards_never_shows_zero_or_two_keys() {
+    let server = Server::start(SHARDS, &[]);
+    let keys = keys_on_distinct_shards("hop:", SHARDS, 2);
+    let (a, b) = (keys[0].clone(), keys[1].clone());
+    let mut conn = server.conn();
+    let _: () = conn.set(&a, "payload").unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let renamer = {
+        let (a, b, stop, client) = (a.clone(), b.clone(), stop.clone(), server.client());
+        thread::spawn(move || {
+            let mut conn = client.get_connection().unwrap();
+            let mut moves = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let (from, to) = if moves % 2 == 0 { (&a, &b) } else { (&b, &a) };
+                let _: () = conn.rename(from, to).unwrap();
+                moves += 1;
+            }
+            moves
+        })
+    };
+    let deadline = Instant::now() + RUN_FOR;
+    let mut checks = 0;
+    while Instant::now() < deadline {
+        let n: i64 = redis::cmd("EXISTS")
+            .arg(&a)
+            .arg(&b)
+            .query(&mut conn)
+            .unwrap();
+        assert_eq!(n, 1, "EXISTS saw {n} of the two names during a RENAME");
+        let v: Vec<Option<String>> = conn.mget(&[&a, &b]).unwrap();
+        assert_eq!(v.iter().flatten().count(), 1, "MGET saw {v:?}");
+        checks += 1;
+    }
+    stop.store(true, Ordering::Relaxed);
+    let moves = renamer.join().unwrap();
+    assert!(
+        moves > 10 && checks > 10,
+        "too little progress: {moves} moves, {checks} checks"
+    );
+}
+
+#[test]
+fn msetnx_across_shards_is_all_or_nothing() {
+    let server = Server::start(SHARDS, &[]);
+    let keys = keys_on_distinct_shards("nx:", SHARDS, 4);
+    let mut conn = server.conn();
+    let ok: i64 = redis::cmd("MSETNX")
+        .arg(&keys[0])
+        .arg(1)
+        .arg(&keys[1])
+        .arg(1)
+        .query(&mut conn)
+        .unwrap();
+    assert_eq!(ok, 1);
+    // One key already exists: nothing may be written.
+    let ok: i64 = redis::cmd("MSETNX")
+        .arg(&keys[2])
+        .arg(2)
+        .arg(&keys[1])
+        .arg(2)
+        .arg(&keys[3])
+        .arg(2)
+        .query(&mut conn)
+        .unwrap();
+    assert_eq!(ok, 0);
+    let got: Vec<Option<i64>> = conn.mget(&keys).unwrap();
+    assert_eq!(got, vec![Some(1), Some(1), None, None]);
+}
