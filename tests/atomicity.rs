@@ -15,10 +15,7 @@ fn mset_pairs_are_never_seen_half_written_by_mget() {
     let server = Server::start(SHARDS, &[]);
     // Pairs whose two keys live on different shards.
     let keys = keys_on_distinct_shards("pair:", SHARDS, 16);
-    let pairs: Vec<(String, String)> = keys
-        .chunks(2)
-        .map(|c| (c[0].clone(), c[1].clone()))
-        .collect();
+    let pairs: Vec<(String, String)> = keys.chunks(2).map(|c| (c[0].clone(), c[1].clone())).collect();
     for (a, b) in &pairs {
         assert_ne!(shard_of(a, SHARDS), shard_of(b, SHARDS));
     }
@@ -39,8 +36,7 @@ fn mset_pairs_are_never_seen_half_written_by_mget() {
         }));
     }
     for _ in 0..3 {
-        let (pairs, stop, reads, client) =
-            (pairs.clone(), stop.clone(), reads.clone(), server.client());
+        let (pairs, stop, reads, client) = (pairs.clone(), stop.clone(), reads.clone(), server.client());
         threads.push(thread::spawn(move || {
             let mut conn = client.get_connection().unwrap();
             while !stop.load(Ordering::Relaxed) {
@@ -57,10 +53,7 @@ fn mset_pairs_are_never_seen_half_written_by_mget() {
     for t in threads {
         t.join().expect("a client thread failed");
     }
-    assert!(
-        reads.load(Ordering::Relaxed) > 100,
-        "readers made too little progress"
-    );
+    assert!(reads.load(Ordering::Relaxed) > 100, "readers made too little progress");
 }
 
 #[test]
@@ -87,11 +80,7 @@ fn rename_across_shards_never_shows_zero_or_two_keys() {
     let deadline = Instant::now() + RUN_FOR;
     let mut checks = 0;
     while Instant::now() < deadline {
-        let n: i64 = redis::cmd("EXISTS")
-            .arg(&a)
-            .arg(&b)
-            .query(&mut conn)
-            .unwrap();
+        let n: i64 = redis::cmd("EXISTS").arg(&a).arg(&b).query(&mut conn).unwrap();
         assert_eq!(n, 1, "EXISTS saw {n} of the two names during a RENAME");
         let v: Vec<Option<String>> = conn.mget(&[&a, &b]).unwrap();
         assert_eq!(v.iter().flatten().count(), 1, "MGET saw {v:?}");
@@ -99,10 +88,7 @@ fn rename_across_shards_never_shows_zero_or_two_keys() {
     }
     stop.store(true, Ordering::Relaxed);
     let moves = renamer.join().unwrap();
-    assert!(
-        moves > 10 && checks > 10,
-        "too little progress: {moves} moves, {checks} checks"
-    );
+    assert!(moves > 10 && checks > 10, "too little progress: {moves} moves, {checks} checks");
 }
 
 #[test]
@@ -110,24 +96,11 @@ fn msetnx_across_shards_is_all_or_nothing() {
     let server = Server::start(SHARDS, &[]);
     let keys = keys_on_distinct_shards("nx:", SHARDS, 4);
     let mut conn = server.conn();
-    let ok: i64 = redis::cmd("MSETNX")
-        .arg(&keys[0])
-        .arg(1)
-        .arg(&keys[1])
-        .arg(1)
-        .query(&mut conn)
-        .unwrap();
+    let ok: i64 = redis::cmd("MSETNX").arg(&keys[0]).arg(1).arg(&keys[1]).arg(1).query(&mut conn).unwrap();
     assert_eq!(ok, 1);
     // One key already exists: nothing may be written.
-    let ok: i64 = redis::cmd("MSETNX")
-        .arg(&keys[2])
-        .arg(2)
-        .arg(&keys[1])
-        .arg(2)
-        .arg(&keys[3])
-        .arg(2)
-        .query(&mut conn)
-        .unwrap();
+    let ok: i64 =
+        redis::cmd("MSETNX").arg(&keys[2]).arg(2).arg(&keys[1]).arg(2).arg(&keys[3]).arg(2).query(&mut conn).unwrap();
     assert_eq!(ok, 0);
     let got: Vec<Option<i64>> = conn.mget(&keys).unwrap();
     assert_eq!(got, vec![Some(1), Some(1), None, None]);

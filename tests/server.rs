@@ -34,13 +34,7 @@ fn strings_and_keys_work_with_one_and_several_shards() {
         assert_eq!(v, 0);
         let deleted: usize = c.del(&keys[1..]).unwrap();
         assert_eq!(deleted, 7);
-        let _: () = redis::cmd("SET")
-            .arg("ttl")
-            .arg("x")
-            .arg("PX")
-            .arg(50)
-            .query(&mut c)
-            .unwrap();
+        let _: () = redis::cmd("SET").arg("ttl").arg("x").arg("PX").arg(50).query(&mut c).unwrap();
         std::thread::sleep(Duration::from_millis(120));
         let gone: Option<String> = c.get("ttl").unwrap();
         assert_eq!(gone, None);
@@ -51,48 +45,46 @@ fn strings_and_keys_work_with_one_and_several_shards() {
 fn second_server_on_the_same_port_is_refused() {
     let server = Server::start(2, &[]);
     let out = Command::new(binary())
-        .args([
-            "--port",
-            &server.port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--shards",
-            "1",
-        ])
+        .args(["--port", &server.port.to_string(), "--bind", "127.0.0.1", "--shards", "1"])
         .output()
         .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("Address already in use"),
-        "stderr: {stderr}"
-    );
+    assert!(stderr.contains("Address already in use"), "stderr: {stderr}");
+}
+
+#[test]
+fn a_killed_server_restarts_at_once_on_its_port() {
+    let server = Server::start(2, &[]);
+    let port = server.port;
+    let mut open: Vec<TcpStream> = (0..4).map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap()).collect();
+    for s in &mut open {
+        s.write_all(b"PING\r\n").unwrap();
+        let mut pong = [0u8; 7];
+        s.read_exact(&mut pong).unwrap();
+    }
+    // Killed first, so its side of each connection lingers in TIME_WAIT.
+    drop(server);
+    drop(open);
+    std::thread::sleep(Duration::from_millis(100));
+    let again = Server::start_on(port, 2, &[]);
+    let pong: String = redis::cmd("PING").query(&mut again.conn()).unwrap();
+    assert_eq!(pong, "PONG");
 }
 
 #[test]
 fn bad_bind_address_and_bad_flags_are_clear_errors() {
-    let out = Command::new(binary())
-        .args(["--port", "1", "--bind", "no.such.host.invalid"])
-        .output()
-        .unwrap();
+    let out = Command::new(binary()).args(["--port", "1", "--bind", "no.such.host.invalid"]).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("Invalid bind address"));
-    let out = Command::new(binary())
-        .args(["--appendonly", "yes"])
-        .output()
-        .unwrap();
+    let out = Command::new(binary()).args(["--appendonly", "yes"]).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("appendonly"));
 }
 
 fn cpu_ticks(pid: u32) -> u64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap()
-        .split_whitespace()
-        .collect();
+    let fields: Vec<&str> = stat.rsplit(')').next().unwrap().split_whitespace().collect();
     fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
 }
 
@@ -128,22 +120,15 @@ fn garbage_on_one_connection_does_not_affect_another() {
 fn requirepass_and_auth() {
     let server = Server::start(2, &["--requirepass", "s3cret"]);
     let mut c = server.conn();
-    let err = redis::cmd("GET")
-        .arg("x")
-        .query::<Option<String>>(&mut c)
-        .unwrap_err();
+    let err = redis::cmd("GET").arg("x").query::<Option<String>>(&mut c).unwrap_err();
     assert!(err.to_string().contains("NOAUTH"), "{err}");
-    let err = redis::cmd("AUTH")
-        .arg("wrong")
-        .query::<String>(&mut c)
-        .unwrap_err();
+    let err = redis::cmd("AUTH").arg("wrong").query::<String>(&mut c).unwrap_err();
     assert!(err.to_string().contains("WRONGPASS"), "{err}");
     let ok: String = redis::cmd("AUTH").arg("s3cret").query(&mut c).unwrap();
     assert_eq!(ok, "OK");
     let v: Option<String> = c.get("x").unwrap();
     assert_eq!(v, None);
-    let authed =
-        redis::Client::open(format!("redis://:s3cret@127.0.0.1:{}/", server.port)).unwrap();
+    let authed = redis::Client::open(format!("redis://:s3cret@127.0.0.1:{}/", server.port)).unwrap();
     let mut c2 = authed.get_connection().unwrap();
     let _: () = c2.set("x", 1).unwrap();
 }

@@ -20,10 +20,7 @@ pub fn binary() -> PathBuf {
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
 /// A running server, killed on drop.
@@ -36,25 +33,19 @@ impl Server {
     /// Starts `tessera --port P --bind 127.0.0.1 --shards N` plus `extra` flags
     /// and waits until it accepts connections.
     pub fn start(shards: usize, extra: &[&str]) -> Server {
-        let port = free_port();
+        Server::start_on(free_port(), shards, extra)
+    }
+
+    /// Like `start`, on a given port.
+    pub fn start_on(port: u16, shards: usize, extra: &[&str]) -> Server {
         let mut child = Command::new(binary())
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--shards",
-                &shards.to_string(),
-            ])
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--shards", &shards.to_string()])
             .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| {
-                panic!(
-                    "cannot start {}: {e} (build it with cargo build --release)",
-                    binary().display()
-                )
+                panic!("cannot start {}: {e} (build it with cargo build --release)", binary().display())
             });
         let deadline = Instant::now() + Duration::from_secs(20);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -64,10 +55,7 @@ impl Server {
                 let _ = child.stderr.take().map(|mut s| s.read_to_string(&mut err));
                 panic!("tessera exited during start-up ({status}): {err}");
             }
-            assert!(
-                Instant::now() < deadline,
-                "tessera did not start listening on port {port}"
-            );
+            assert!(Instant::now() < deadline, "tessera did not start listening on port {port}");
             std::thread::sleep(Duration::from_millis(20));
         }
         Server { port, child }
@@ -108,11 +96,7 @@ pub fn key_slot(key: &str) -> usize {
     for &b in hashed {
         crc ^= (b as u16) << 8;
         for _ in 0..8 {
-            crc = if crc & 0x8000 != 0 {
-                (crc << 1) ^ 0x1021
-            } else {
-                crc << 1
-            };
+            crc = if crc & 0x8000 != 0 { (crc << 1) ^ 0x1021 } else { crc << 1 };
         }
     }
     crc as usize & 16383

@@ -17,10 +17,7 @@ pub fn err(msg: &str) -> Reply {
 }
 
 pub fn wrong_args(cmd: &[u8]) -> Reply {
-    Reply::error(format!(
-        "ERR wrong number of arguments for '{}' command",
-        lower(cmd)
-    ))
+    Reply::error(format!("ERR wrong number of arguments for '{}' command", lower(cmd)))
 }
 
 pub fn lower(b: &[u8]) -> String {
@@ -43,14 +40,4 @@ pub fn parse_float(arg: &[u8]) -> Option<f64> {
     }
     let v: f64 = s.parse().ok()?;
     (!v.is_nan()).then_some(v)
-}
-
-/// Formats a float the way INCRBYFLOAT stores it: plain decimal, no exponent,
-/// no trailing zeros (Redis prints `%.17Lf` and trims).
-pub fn format_human_float(v: f64) -> String {
-    if v == v.trunc() && v.abs() < 1e17 {
-        format!("{}", v as i64)
-    } else {
-        format!("{v}")
-    }
 }

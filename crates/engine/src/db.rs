@@ -98,8 +98,7 @@ impl Db {
             _ => {}
         }
         if expire_at != 0 {
-            self.deadlines
-                .push(Reverse((expire_at, Bytes::copy_from_slice(key))));
+            self.deadlines.push(Reverse((expire_at, Bytes::copy_from_slice(key))));
             self.compact_deadlines();
         }
         true
@@ -139,13 +138,7 @@ impl Db {
     }
 
     /// SCAN over this database from table position `from`; expired keys are skipped.
-    pub fn scan(
-        &self,
-        from: u64,
-        count: usize,
-        now: u64,
-        mut visit: impl FnMut(&Bytes, &Entry),
-    ) -> Option<u64> {
+    pub fn scan(&self, from: u64, count: usize, now: u64, mut visit: impl FnMut(&Bytes, &Entry)) -> Option<u64> {
         self.keys.scan(from, count, |k, e| {
             if !e.is_expired(now) {
                 visit(k, e)
@@ -177,9 +170,6 @@ impl Db {
     }
 
     pub fn clear(&mut self) {
-        *self = Db {
-            expired: self.expired,
-            ..Db::default()
-        };
+        *self = Db { expired: self.expired, ..Db::default() };
     }
 }

@@ -79,10 +79,14 @@ fn match_from(mut p: &[u8], mut s: &[u8], depth: usize) -> bool {
             }
         }
         p = &p[1..];
+        if s.is_empty() {
+            while p.first() == Some(&b'*') {
+                p = &p[1..];
+            }
+            break;
+        }
     }
-    while p.first() == Some(&b'*') {
-        p = &p[1..];
-    }
+    // An empty string matches no pattern, not even `*` (KEYS special-cases `*`).
     p.is_empty() && s.is_empty()
 }
 
@@ -102,5 +106,7 @@ mod tests {
         assert!(!m(b"user:\\*", b"user:1"));
         assert!(m(b"a*", b"a"));
         assert!(!m(b"a?", b"a"));
+        assert!(m(b"a**", b"a"));
+        assert!(!m(b"**", b""));
     }
 }

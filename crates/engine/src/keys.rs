@@ -9,30 +9,17 @@ use bytes::Bytes;
 use resp::Reply;
 
 pub fn del(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    Reply::Int(
-        args[1..]
-            .iter()
-            .filter(|k| ctx.db().remove(k).is_some_and(|e| !e.is_expired(ctx.now)))
-            .count() as i64,
-    )
+    Reply::Int(args[1..].iter().filter(|k| ctx.db().remove(k).is_some_and(|e| !e.is_expired(ctx.now))).count() as i64)
 }
 
 pub fn exists(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let now = ctx.now;
-    Reply::Int(
-        args[1..]
-            .iter()
-            .filter(|k| ctx.db().contains(k, now))
-            .count() as i64,
-    )
+    Reply::Int(args[1..].iter().filter(|k| ctx.db().contains(k, now)).count() as i64)
 }
 
 pub fn type_(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let now = ctx.now;
-    let name = ctx
-        .db()
-        .get(&args[1], now)
-        .map_or("none", |e| e.value.type_name());
+    let name = ctx.db().get(&args[1], now).map_or("none", |e| e.value.type_name());
     Reply::Status(Bytes::from_static(name.as_bytes()))
 }
 
@@ -53,23 +40,14 @@ fn parse_expire_flags(args: &[Bytes]) -> Result<ExpireFlags, Reply> {
             b"xx" => f.xx = true,
             b"gt" => f.gt = true,
             b"lt" => f.lt = true,
-            _ => {
-                return Err(Reply::error(format!(
-                    "ERR Unsupported option {}",
-                    String::from_utf8_lossy(a)
-                )))
-            }
+            _ => return Err(Reply::error(format!("ERR Unsupported option {}", String::from_utf8_lossy(a)))),
         }
     }
     if f.nx && (f.xx || f.gt || f.lt) {
-        return Err(err(
-            "ERR NX and XX, GT or LT options at the same time are not compatible",
-        ));
+        return Err(err("ERR NX and XX, GT or LT options at the same time are not compatible"));
     }
     if f.gt && f.lt {
-        return Err(err(
-            "ERR GT and LT options at the same time are not compatible",
-        ));
+        return Err(err("ERR GT and LT options at the same time are not compatible"));
     }
     Ok(f)
 }
@@ -85,12 +63,7 @@ fn expire_generic(ctx: &mut Ctx, args: &[Bytes], seconds: bool, relative: bool) 
         Ok(v) => v,
         Err(e) => return e,
     };
-    let invalid = || {
-        Reply::error(format!(
-            "ERR invalid expire time in '{}' command",
-            lower(&args[0])
-        ))
-    };
+    let invalid = || Reply::error(format!("ERR invalid expire time in '{}' command", lower(&args[0])));
     if seconds {
         if !(i64::MIN / 1000..=i64::MAX / 1000).contains(&when) {
             return invalid();
@@ -149,9 +122,7 @@ fn ttl_generic(ctx: &mut Ctx, key: &[u8], f: impl Fn(u64, u64) -> i64) -> Reply 
 }
 
 pub fn ttl(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    ttl_generic(ctx, &args[1], |at, now| {
-        (at.saturating_sub(now) as i64 + 500) / 1000
-    })
+    ttl_generic(ctx, &args[1], |at, now| (at.saturating_sub(now) as i64 + 500) / 1000)
 }
 
 pub fn pttl(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
@@ -220,11 +191,7 @@ pub fn parse_db_index(arg: &[u8], databases: usize) -> Result<usize, Reply> {
 }
 
 /// COPY's options: the destination database and whether to replace.
-pub fn parse_copy_options(
-    args: &[Bytes],
-    current_db: usize,
-    databases: usize,
-) -> Result<(usize, bool), Reply> {
+pub fn parse_copy_options(args: &[Bytes], current_db: usize, databases: usize) -> Result<(usize, bool), Reply> {
     let (mut db, mut replace) = (current_db, false);
     let mut i = 3;
     while i < args.len() {
@@ -300,12 +267,7 @@ pub fn object(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             "HELP",
             "    Prints this help.",
         ];
-        return Reply::Array(
-            lines
-                .iter()
-                .map(|l| Reply::Status(Bytes::from_static(l.as_bytes())))
-                .collect(),
-        );
+        return Reply::Array(lines.iter().map(|l| Reply::Status(Bytes::from_static(l.as_bytes()))).collect());
     }
     if !matches!(sub.as_str(), "encoding" | "refcount" | "idletime" | "freq") {
         return Reply::error(format!(
@@ -314,9 +276,7 @@ pub fn object(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         ));
     }
     if args.len() != 3 {
-        return Reply::error(format!(
-            "ERR wrong number of arguments for 'object|{sub}' command"
-        ));
+        return Reply::error(format!("ERR wrong number of arguments for 'object|{sub}' command"));
     }
     let now = ctx.now;
     let Some(entry) = ctx.db().get(&args[2], now) else {
@@ -324,10 +284,7 @@ pub fn object(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     };
     match sub.as_str() {
         "encoding" => Reply::bulk(entry.value.encoding()),
-        // Redis shares the objects of small integers and reports them as immortal.
-        "refcount" if entry.value.encoding() == "int" && matches!(resp::parse_i64(match &entry.value { crate::value::Value::Str { data, .. } => data }), Some(0..=9999)) => {
-            Reply::Int(i32::MAX as i64)
-        }
+        "refcount" if entry.value.is_shared_integer() => Reply::Int(i32::MAX as i64),
         "refcount" => Reply::Int(1),
         "idletime" => Reply::Int(0),
         _ => err("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."),
@@ -345,20 +302,12 @@ pub struct ScanFilter {
 impl ScanFilter {
     pub fn accepts(&self, key: &[u8], entry: &Entry) -> bool {
         self.pattern.as_ref().is_none_or(|p| glob_match(p, key))
-            && self
-                .type_name
-                .as_ref()
-                .is_none_or(|t| entry.value.type_name() == t)
+            && self.type_name.as_ref().is_none_or(|t| entry.value.type_name() == t)
     }
 }
 
 /// One shard's page of SCAN: keys from table position `pos`, the next position if any.
-pub fn scan_page(
-    ctx: &mut Ctx,
-    pos: u64,
-    count: usize,
-    filter: &ScanFilter,
-) -> (Option<u64>, Vec<Bytes>) {
+pub fn scan_page(ctx: &mut Ctx, pos: u64, count: usize, filter: &ScanFilter) -> (Option<u64>, Vec<Bytes>) {
     let now = ctx.now;
     let mut keys = Vec::new();
     let next = ctx.db().scan(pos, count, now, |k, e| {
@@ -373,11 +322,7 @@ pub fn scan_page(
 pub fn keys_matching(ctx: &mut Ctx, pattern: &[u8]) -> Vec<Bytes> {
     let now = ctx.now;
     let all = pattern == b"*";
-    ctx.db()
-        .iter(now)
-        .filter(|(k, _)| all || glob_match(pattern, k))
-        .map(|(k, _)| k.clone())
-        .collect()
+    ctx.db().iter(now).filter(|(k, _)| all || glob_match(pattern, k)).map(|(k, _)| k.clone()).collect()
 }
 
 pub fn random_key(ctx: &mut Ctx) -> Option<Bytes> {

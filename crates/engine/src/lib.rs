@@ -8,6 +8,7 @@ pub mod args;
 pub mod db;
 pub mod glob;
 pub mod keys;
+mod longdouble;
 pub mod shard;
 pub mod strings;
 pub mod table;

@@ -12,10 +12,7 @@ pub struct ShardData {
 
 impl ShardData {
     pub fn new(databases: usize, seed: u64) -> ShardData {
-        ShardData {
-            dbs: (0..databases).map(|_| Db::default()).collect(),
-            rng: seed | 1,
-        }
+        ShardData { dbs: (0..databases).map(|_| Db::default()).collect(), rng: seed | 1 }
     }
 
     /// A random index below `bound` (xorshift; good enough for sampling keys).
@@ -47,8 +44,5 @@ pub type Handler = fn(&mut Ctx, &[Bytes]) -> Reply;
 
 /// Unix time in milliseconds.
 pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }

@@ -1,8 +1,9 @@
 //! The string family: GET, SET and friends, counters, ranges, LCS.
 
 use crate::args::*;
+use crate::longdouble::{incr_by_float, IncrError};
 use crate::shard::Ctx;
-use crate::value::{Entry, Value};
+use crate::value::{Entry, StrEncoding, Value};
 use bytes::{Bytes, BytesMut};
 use resp::Reply;
 
@@ -11,10 +12,7 @@ fn get_str<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a Bytes>, Reply>
     let now = ctx.now;
     match ctx.db().get(key, now) {
         None => Ok(None),
-        Some(Entry {
-            value: Value::Str { data, .. },
-            ..
-        }) => Ok(Some(data)),
+        Some(Entry { value: Value::Str { data, .. }, .. }) => Ok(Some(data)),
     }
 }
 
@@ -82,18 +80,20 @@ fn parse_set_options(args: &[Bytes], is_getex: bool) -> Result<SetOptions, Reply
     while i < args.len() {
         let a = &args[i];
         let has_next = i + 1 < args.len();
-        let no_expire = o.expire.is_none() && !o.keepttl && !o.persist;
+        // An option may repeat (the last wins) but not meet a conflicting one.
+        let unit = ExpireUnit::from_option(a);
+        let expire_ok = !o.keepttl && !o.persist && o.expire.as_ref().is_none_or(|(u, _)| Some(*u) == unit);
         if !is_getex && eq_ic(a, "nx") && !o.xx {
             o.nx = true;
         } else if !is_getex && eq_ic(a, "xx") && !o.nx {
             o.xx = true;
         } else if !is_getex && eq_ic(a, "get") {
             o.get = true;
-        } else if !is_getex && eq_ic(a, "keepttl") && no_expire {
+        } else if !is_getex && eq_ic(a, "keepttl") && o.expire.is_none() && !o.persist {
             o.keepttl = true;
-        } else if is_getex && eq_ic(a, "persist") && no_expire {
+        } else if is_getex && eq_ic(a, "persist") && o.expire.is_none() && !o.keepttl {
             o.persist = true;
-        } else if let (Some(unit), true, true) = (ExpireUnit::from_option(a), has_next, no_expire) {
+        } else if let (Some(unit), true, true) = (unit, has_next, expire_ok) {
             o.expire = Some((unit, args[i + 1].clone()));
             i += 1;
         } else {
@@ -126,13 +126,7 @@ pub fn set(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     set_generic(ctx, &args[1], &args[2], &opts, expire_at)
 }
 
-fn set_generic(
-    ctx: &mut Ctx,
-    key: &[u8],
-    value: &[u8],
-    opts: &SetOptions,
-    expire_at: u64,
-) -> Reply {
+fn set_generic(ctx: &mut Ctx, key: &[u8], value: &[u8], opts: &SetOptions, expire_at: u64) -> Reply {
     let old = match get_str(ctx, key) {
         Ok(v) => v.cloned(),
         Err(e) if opts.get => return e,
@@ -149,18 +143,13 @@ fn set_generic(
         }
     };
     if (opts.nx && found) || (opts.xx && !found) {
-        return if opts.get {
-            bulk_or_nil(old.as_ref())
-        } else {
-            Reply::Nil
-        };
+        return if opts.get { bulk_or_nil(old.as_ref()) } else { Reply::Nil };
     }
     let ttl = match (opts.keepttl, ctx.db().get(key, now)) {
         (true, Some(e)) => e.expire_at(),
         _ => expire_at,
     };
-    ctx.db()
-        .set(key, Value::string(Bytes::copy_from_slice(value)), ttl);
+    ctx.db().set(key, Value::string(Bytes::copy_from_slice(value)), ttl);
     old_reply()
 }
 
@@ -169,19 +158,14 @@ pub fn setnx(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     if ctx.db().contains(&args[1], now) {
         return Reply::Int(0);
     }
-    ctx.db()
-        .set(&args[1], Value::string(Bytes::copy_from_slice(&args[2])), 0);
+    ctx.db().set(&args[1], Value::string(Bytes::copy_from_slice(&args[2])), 0);
     Reply::Int(1)
 }
 
 fn setex_generic(ctx: &mut Ctx, args: &[Bytes], unit: ExpireUnit, name: &str) -> Reply {
     match absolute_expire(&args[2], unit, ctx.now, name) {
         Ok(at) => {
-            ctx.db().set(
-                &args[1],
-                Value::string(Bytes::copy_from_slice(&args[3])),
-                at,
-            );
+            ctx.db().set(&args[1], Value::string(Bytes::copy_from_slice(&args[3])), at);
             Reply::Ok
         }
         Err(e) => e,
@@ -197,10 +181,7 @@ pub fn psetex(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 pub fn getset(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let opts = SetOptions {
-        get: true,
-        ..Default::default()
-    };
+    let opts = SetOptions { get: true, ..Default::default() };
     set_generic(ctx, &args[1], &args[2], &opts, 0)
 }
 
@@ -221,17 +202,18 @@ pub fn getex(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Ok(o) => o,
         Err(e) => return e,
     };
+    // Redis looks the key up before it validates the expiry.
+    let value = match get_str(ctx, &args[1]) {
+        Ok(Some(v)) => v.clone(),
+        Ok(None) => return Reply::Nil,
+        Err(e) => return e,
+    };
     let expire_at = match &opts.expire {
         Some((unit, arg)) => match absolute_expire(arg, *unit, ctx.now, "getex") {
             Ok(at) => at,
             Err(e) => return e,
         },
         None => 0,
-    };
-    let value = match get_str(ctx, &args[1]) {
-        Ok(Some(v)) => v.clone(),
-        Ok(None) => return Reply::Nil,
-        Err(e) => return e,
     };
     let key = &args[1];
     if opts.persist {
@@ -248,12 +230,7 @@ pub fn getex(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 
 pub fn mget(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     // Keys holding other types read as nil, not WRONGTYPE.
-    Reply::Array(
-        args[1..]
-            .iter()
-            .map(|k| get_str(ctx, k).map_or(Reply::Nil, bulk_or_nil))
-            .collect(),
-    )
+    Reply::Array(args[1..].iter().map(|k| get_str(ctx, k).map_or(Reply::Nil, bulk_or_nil)).collect())
 }
 
 pub fn mset(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
@@ -261,8 +238,7 @@ pub fn mset(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         return wrong_args(&args[0]);
     }
     for pair in args[1..].chunks(2) {
-        ctx.db()
-            .set(&pair[0], Value::string(Bytes::copy_from_slice(&pair[1])), 0);
+        ctx.db().set(&pair[0], Value::string(Bytes::copy_from_slice(&pair[1])), 0);
     }
     Reply::Ok
 }
@@ -272,10 +248,7 @@ pub fn msetnx(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         return wrong_args(&args[0]);
     }
     let now = ctx.now;
-    if args[1..]
-        .chunks(2)
-        .any(|pair| ctx.db().contains(&pair[0], now))
-    {
+    if args[1..].chunks(2).any(|pair| ctx.db().contains(&pair[0], now)) {
         return Reply::Int(0);
     }
     mset(ctx, args);
@@ -287,14 +260,10 @@ pub fn append(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let now = ctx.now;
     match ctx.db().get_mut(key, now) {
         None => {
-            ctx.db()
-                .set(key, Value::string(Bytes::copy_from_slice(suffix)), 0);
+            ctx.db().set(key, Value::string(Bytes::copy_from_slice(suffix)), 0);
             Reply::Int(suffix.len() as i64)
         }
-        Some(Entry {
-            value: Value::Str { data, raw },
-            ..
-        }) => {
+        Some(Entry { value: Value::Str { data, enc }, .. }) => {
             if data.len() + suffix.len() > MAX_STRING {
                 return err(TOO_BIG);
             }
@@ -302,7 +271,7 @@ pub fn append(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             buf.extend_from_slice(data);
             buf.extend_from_slice(suffix);
             *data = buf.freeze();
-            *raw = true;
+            *enc = StrEncoding::Raw;
             Reply::Int(data.len() as i64)
         }
     }
@@ -366,23 +335,23 @@ pub fn decrby(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 pub fn incrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let key = &args[1];
     let current = match get_str(ctx, key) {
-        Ok(None) => 0.0,
-        Ok(Some(v)) => match parse_float(v) {
-            Some(n) => n,
-            None => return err(NOT_FLOAT),
-        },
+        Ok(v) => v.cloned(),
         Err(e) => return e,
     };
-    let Some(delta) = parse_float(&args[2]) else {
-        return err(NOT_FLOAT);
-    };
-    let new = current + delta;
-    if !new.is_finite() {
-        return err("ERR increment would produce NaN or Infinity");
+    match incr_by_float(current.as_deref(), &args[2]) {
+        Ok(text) => {
+            let data = Bytes::from(text);
+            let now = ctx.now;
+            let value = Value::Str { data: data.clone(), enc: StrEncoding::NotInt };
+            match ctx.db().get_mut(key, now) {
+                Some(entry) => entry.value = value,
+                None => ctx.db().set(key, value, 0),
+            }
+            Reply::Bulk(data)
+        }
+        Err(IncrError::NotFinite) => err("ERR increment would produce NaN or Infinity"),
+        Err(_) => err(NOT_FLOAT),
     }
-    let text = Bytes::from(format_human_float(new));
-    store_keep_ttl(ctx, key, text.clone());
-    Reply::Bulk(text)
 }
 
 pub fn getrange(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
@@ -439,15 +408,14 @@ pub fn setrange(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let now = ctx.now;
     let data = buf.freeze();
     match ctx.db().get_mut(key, now) {
-        Some(entry) => entry.value = Value::Str { data, raw: true },
-        None => ctx.db().set(key, Value::Str { data, raw: true }, 0),
+        Some(entry) => entry.value = Value::Str { data, enc: StrEncoding::Raw },
+        None => ctx.db().set(key, Value::Str { data, enc: StrEncoding::Raw }, 0),
     }
     Reply::Int(new_len as i64)
 }
 
 pub fn lcs(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let (mut want_len, mut want_idx, mut min_match, mut with_match_len) =
-        (false, false, 0i64, false);
+    let (mut want_len, mut want_idx, mut min_match, mut with_match_len) = (false, false, 0i64, false);
     let mut i = 3;
     while i < args.len() {
         let a = &args[i];
@@ -545,12 +513,7 @@ pub fn lcs(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     Reply::Bulk(Bytes::from(lcs))
 }
 
-fn push_match(
-    out: &mut Vec<Reply>,
-    r: (usize, usize, usize, usize),
-    min_match: i64,
-    with_len: bool,
-) {
+fn push_match(out: &mut Vec<Reply>, r: (usize, usize, usize, usize), min_match: i64, with_len: bool) {
     let len = r.1 - r.0 + 1;
     if (len as i64) < min_match {
         return;

@@ -42,10 +42,7 @@ impl<V> KeyTable<V> {
             hasher: DefaultHashBuilder::default(),
             dir: vec![0],
             global_depth: 0,
-            segments: vec![Segment {
-                depth: 0,
-                entries: HashTable::new(),
-            }],
+            segments: vec![Segment { depth: 0, entries: HashTable::new() }],
             len: 0,
         }
     }
@@ -79,10 +76,7 @@ impl<V> KeyTable<V> {
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut V> {
         let h = self.hash(key);
         let s = self.segment_of(h);
-        self.segments[s]
-            .entries
-            .find_mut(h, |(k, _)| k == key)
-            .map(|(_, v)| v)
+        self.segments[s].entries.find_mut(h, |(k, _)| k == key).map(|(_, v)| v)
     }
 
     pub fn contains(&self, key: &[u8]) -> bool {
@@ -101,9 +95,7 @@ impl<V> KeyTable<V> {
             s = self.segment_of(h);
         }
         let hasher = &self.hasher;
-        self.segments[s]
-            .entries
-            .insert_unique(h, (key, value), |(k, _)| hasher.hash_one(&k[..]));
+        self.segments[s].entries.insert_unique(h, (key, value), |(k, _)| hasher.hash_one(&k[..]));
         self.len += 1;
         None
     }
@@ -111,10 +103,7 @@ impl<V> KeyTable<V> {
     pub fn remove(&mut self, key: &[u8]) -> Option<(Bytes, V)> {
         let h = self.hash(key);
         let s = self.segment_of(h);
-        let entry = self.segments[s]
-            .entries
-            .find_entry(h, |(k, _)| k == key)
-            .ok()?;
+        let entry = self.segments[s].entries.find_entry(h, |(k, _)| k == key).ok()?;
         self.len -= 1;
         Some(entry.remove().0)
     }
@@ -129,27 +118,17 @@ impl<V> KeyTable<V> {
         let hasher = &self.hasher;
         let old = &mut self.segments[s];
         old.depth += 1;
-        let upper: Vec<(Bytes, V)> = old
-            .entries
-            .extract_if(|(k, _)| hasher.hash_one(&k[..]) & bit != 0)
-            .collect();
+        let upper: Vec<(Bytes, V)> = old.entries.extract_if(|(k, _)| hasher.hash_one(&k[..]) & bit != 0).collect();
         let mut entries = HashTable::with_capacity(upper.len().max(16));
         for item in upper {
             let h = hasher.hash_one(&item.0[..]);
             entries.insert_unique(h, item, |(k, _)| hasher.hash_one(&k[..]));
         }
         let new_index = self.segments.len() as u32;
-        self.segments.push(Segment {
-            depth: depth + 1,
-            entries,
-        });
+        self.segments.push(Segment { depth: depth + 1, entries });
         // The segment's directory range is contiguous; its upper half now names the new one.
         let span = 1usize << (self.global_depth - depth);
-        let first = self
-            .dir
-            .iter()
-            .position(|&x| x as usize == s)
-            .expect("segment is in the directory");
+        let first = self.dir.iter().position(|&x| x as usize == s).expect("segment is in the directory");
         for slot in &mut self.dir[first + span / 2..first + span] {
             *slot = new_index;
         }
@@ -167,18 +146,11 @@ impl<V> KeyTable<V> {
             let h0 = pos << (64 - POS_BITS);
             let seg = &self.segments[self.segment_of(h0)];
             // The segment covers the hash prefixes sharing its top `depth` bits.
-            let seg_end = if seg.depth == 0 {
-                POS_END
-            } else {
-                ((h0 >> (64 - seg.depth)) + 1) << (POS_BITS - seg.depth)
-            };
+            let seg_end =
+                if seg.depth == 0 { POS_END } else { ((h0 >> (64 - seg.depth)) + 1) << (POS_BITS - seg.depth) };
             batch.clear();
-            batch.extend(
-                seg.entries
-                    .iter()
-                    .map(|e| (self.hash(&e.0) >> (64 - POS_BITS), e))
-                    .filter(|(p, _)| *p >= pos),
-            );
+            batch
+                .extend(seg.entries.iter().map(|e| (self.hash(&e.0) >> (64 - POS_BITS), e)).filter(|(p, _)| *p >= pos));
             batch.sort_unstable_by_key(|(p, _)| *p);
             let mut i = 0;
             while i < batch.len() {
@@ -213,9 +185,7 @@ impl<V> KeyTable<V> {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&Bytes, &V)> {
-        self.segments
-            .iter()
-            .flat_map(|s| s.entries.iter().map(|(k, v)| (k, v)))
+        self.segments.iter().flat_map(|s| s.entries.iter().map(|(k, v)| (k, v)))
     }
 
     pub fn clear(&mut self) {
@@ -262,9 +232,7 @@ mod tests {
         let mut cursor = 0;
         let mut round = 0;
         loop {
-            let next = t.scan(cursor, 10, |k, _| {
-                assert!(seen.insert(k.clone()), "visited twice: {k:?}")
-            });
+            let next = t.scan(cursor, 10, |k, _| assert!(seen.insert(k.clone()), "visited twice: {k:?}"));
             // Grow the table between calls: splits must not make the scan miss keys.
             for j in 0..50 {
                 t.insert(key(100_000 + round * 50 + j), ());

@@ -4,14 +4,23 @@ use bytes::Bytes;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
-    /// A string. `raw` marks one modified in place (APPEND, SETRANGE), which
-    /// Redis always reports as `raw` whatever its length.
-    Str { data: Bytes, raw: bool },
+    Str { data: Bytes, enc: StrEncoding },
+}
+
+/// How Redis would have encoded a string, which depends on how it was made.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StrEncoding {
+    /// Stored by SET and friends: `int` when it reads as one, else by length.
+    Auto,
+    /// Changed in place (APPEND, SETRANGE): always `raw`.
+    Raw,
+    /// Made from a float (INCRBYFLOAT): never `int`.
+    NotInt,
 }
 
 impl Value {
     pub fn string(data: Bytes) -> Value {
-        Value::Str { data, raw: false }
+        Value::Str { data, enc: StrEncoding::Auto }
     }
 
     /// The name TYPE replies with.
@@ -21,18 +30,22 @@ impl Value {
         }
     }
 
+    /// Redis keeps one shared, immortal object per integer 0..=9999 (OBJECT REFCOUNT shows it).
+    pub fn is_shared_integer(&self) -> bool {
+        match self {
+            Value::Str { data, enc } => *enc == StrEncoding::Auto && matches!(resp::parse_i64(data), Some(0..=9999)),
+        }
+    }
+
     /// The name OBJECT ENCODING replies with, by Redis's rules.
     pub fn encoding(&self) -> &'static str {
         match self {
-            Value::Str { data, raw } => {
-                if data.len() <= 20 && resp::parse_i64(data).is_some() {
-                    "int"
-                } else if *raw || data.len() > 44 {
-                    "raw"
-                } else {
-                    "embstr"
-                }
-            }
+            Value::Str { data, enc } => match enc {
+                StrEncoding::Raw => "raw",
+                StrEncoding::Auto if data.len() <= 20 && resp::parse_i64(data).is_some() => "int",
+                _ if data.len() > 44 => "raw",
+                _ => "embstr",
+            },
         }
     }
 }
@@ -46,10 +59,7 @@ pub struct Entry {
 
 impl Entry {
     pub fn new(value: Value) -> Entry {
-        Entry {
-            value,
-            expire_at: 0,
-        }
+        Entry { value, expire_at: 0 }
     }
 
     pub fn expire_at(&self) -> u64 {

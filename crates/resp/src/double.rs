@@ -8,18 +8,12 @@ pub fn format_double(x: f64) -> String {
         return if x > 0.0 { "inf".into() } else { "-inf".into() };
     }
     if x == 0.0 {
-        return if x.is_sign_negative() {
-            "-0".into()
-        } else {
-            "0".into()
-        };
+        return if x.is_sign_negative() { "-0".into() } else { "0".into() };
     }
     const P: i32 = 17;
     // The exponent %g decides on is the one after rounding to P digits.
     let sci = format!("{:.*e}", (P - 1) as usize, x);
-    let (mantissa, exp) = sci
-        .split_once('e')
-        .expect("rust scientific format has an exponent");
+    let (mantissa, exp) = sci.split_once('e').expect("rust scientific format has an exponent");
     let exp: i32 = exp.parse().expect("exponent is an integer");
     if (-4..P).contains(&exp) {
         let fixed = format!("{:.*}", (P - 1 - exp) as usize, x);

@@ -8,7 +8,5 @@ mod parser;
 mod reply;
 
 pub use double::format_double;
-pub use parser::{
-    parse_i64, split_args, ProtocolError, RequestParser, MAX_BULK_LEN, MAX_INLINE_LEN,
-};
+pub use parser::{parse_i64, split_args, ProtocolError, RequestParser, MAX_BULK_LEN, MAX_INLINE_LEN};
 pub use reply::Reply;

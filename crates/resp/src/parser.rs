@@ -46,10 +46,7 @@ pub struct RequestParser {
 
 impl RequestParser {
     pub fn new(authenticated: bool) -> Self {
-        RequestParser {
-            authenticated,
-            ..Default::default()
-        }
+        RequestParser { authenticated, ..Default::default() }
     }
 
     /// Parses the next complete request at the start of `buf`, removing its bytes.
@@ -61,11 +58,7 @@ impl RequestParser {
             if buf.is_empty() {
                 return Ok(None);
             }
-            let res = if buf[0] == b'*' {
-                self.parse_multibulk(buf)?
-            } else {
-                parse_inline(buf)?
-            };
+            let res = if buf[0] == b'*' { self.parse_multibulk(buf)? } else { parse_inline(buf)? };
             match res {
                 Parsed::Incomplete => return Ok(None),
                 Parsed::Empty => continue,
@@ -153,11 +146,7 @@ enum Parsed {
 }
 
 /// Reads a `*N\r\n` or `$N\r\n` header line at `at`; returns N and the offset after the line.
-fn read_header(
-    buf: &[u8],
-    at: usize,
-    too_big: &str,
-) -> Result<Option<(i64, usize)>, ProtocolError> {
+fn read_header(buf: &[u8], at: usize, too_big: &str) -> Result<Option<(i64, usize)>, ProtocolError> {
     let Some(nl) = memchr(b'\r', &buf[at..]) else {
         if buf.len() - at > MAX_INLINE_LEN {
             return err(too_big);
@@ -189,8 +178,7 @@ fn parse_inline(buf: &mut BytesMut) -> Result<Parsed, ProtocolError> {
     if text.last() == Some(&b'\r') {
         text = &text[..text.len() - 1];
     }
-    let args =
-        split_args(text).ok_or_else(|| ProtocolError("unbalanced quotes in request".into()))?;
+    let args = split_args(text).ok_or_else(|| ProtocolError("unbalanced quotes in request".into()))?;
     if args.is_empty() {
         return Ok(Parsed::Empty);
     }
@@ -219,12 +207,7 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
                     return None;
                 }
                 let c = line[i];
-                if c == b'\\'
-                    && i + 3 < n
-                    && line[i + 1] == b'x'
-                    && is_hex(line[i + 2])
-                    && is_hex(line[i + 3])
-                {
+                if c == b'\\' && i + 3 < n && line[i + 1] == b'x' && is_hex(line[i + 2]) && is_hex(line[i + 3]) {
                     cur.push(hex(line[i + 2]) * 16 + hex(line[i + 3]));
                     i += 3;
                 } else if c == b'\\' && i + 1 < n {
@@ -307,11 +290,7 @@ pub fn parse_i64(s: &[u8]) -> Option<i64> {
     if s == b"0" {
         return Some(0);
     }
-    let (neg, digits) = if s[0] == b'-' {
-        (true, &s[1..])
-    } else {
-        (false, s)
-    };
+    let (neg, digits) = if s[0] == b'-' { (true, &s[1..]) } else { (false, s) };
     if digits.is_empty() || digits[0] == b'0' {
         return None;
     }
@@ -321,11 +300,7 @@ pub fn parse_i64(s: &[u8]) -> Option<i64> {
             return None;
         }
         let d = (c - b'0') as i64;
-        v = if neg {
-            v.checked_mul(10)?.checked_sub(d)?
-        } else {
-            v.checked_mul(10)?.checked_add(d)?
-        };
+        v = if neg { v.checked_mul(10)?.checked_sub(d)? } else { v.checked_mul(10)?.checked_add(d)? };
     }
     Some(v)
 }
@@ -347,13 +322,7 @@ mod tests {
     #[test]
     fn multibulk_and_pipeline() {
         let reqs = parse_all(b"*2\r\n$3\r\nGET\r\n$1\r\na\r\n*1\r\n$4\r\nPING\r\n").unwrap();
-        assert_eq!(
-            reqs,
-            vec![
-                vec![Bytes::from("GET"), Bytes::from("a")],
-                vec![Bytes::from("PING")]
-            ]
-        );
+        assert_eq!(reqs, vec![vec![Bytes::from("GET"), Bytes::from("a")], vec![Bytes::from("PING")]]);
     }
 
     #[test]
@@ -376,15 +345,7 @@ mod tests {
     #[test]
     fn inline_with_quotes() {
         let reqs = parse_all(b"SET a \"b c\\n\" 'd\\'e'\r\n\r\nPING\n").unwrap();
-        assert_eq!(
-            reqs[0],
-            vec![
-                Bytes::from("SET"),
-                Bytes::from("a"),
-                Bytes::from("b c\n"),
-                Bytes::from("d'e")
-            ]
-        );
+        assert_eq!(reqs[0], vec![Bytes::from("SET"), Bytes::from("a"), Bytes::from("b c\n"), Bytes::from("d'e")]);
         assert_eq!(reqs[1], vec![Bytes::from("PING")]);
     }
 
@@ -393,29 +354,17 @@ mod tests {
         let e = |input: &[u8]| parse_all(input).unwrap_err().to_string();
         assert_eq!(e(b"*abc\r\n"), "Protocol error: invalid multibulk length");
         assert_eq!(e(b"*1\r\n$abc\r\n"), "Protocol error: invalid bulk length");
-        assert_eq!(
-            e(b"*1\r\n$600000000\r\n"),
-            "Protocol error: invalid bulk length"
-        );
+        assert_eq!(e(b"*1\r\n$600000000\r\n"), "Protocol error: invalid bulk length");
         assert_eq!(e(b"*1\r\nfoo\r\n"), "Protocol error: expected '$', got 'f'");
-        assert_eq!(
-            e(b"SET a \"b\r\n"),
-            "Protocol error: unbalanced quotes in request"
-        );
-        assert_eq!(
-            e(&[b'x'; MAX_INLINE_LEN + 1]),
-            "Protocol error: too big inline request"
-        );
+        assert_eq!(e(b"SET a \"b\r\n"), "Protocol error: unbalanced quotes in request");
+        assert_eq!(e(&[b'x'; MAX_INLINE_LEN + 1]), "Protocol error: too big inline request");
     }
 
     #[test]
     fn unauthenticated_limits() {
         let mut p = RequestParser::new(false);
         let mut buf = BytesMut::from(&b"*11\r\n"[..]);
-        assert_eq!(
-            p.parse(&mut buf).unwrap_err().0,
-            "unauthenticated multibulk length"
-        );
+        assert_eq!(p.parse(&mut buf).unwrap_err().0, "unauthenticated multibulk length");
     }
 
     #[test]

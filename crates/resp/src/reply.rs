@@ -57,10 +57,7 @@ impl Reply {
             Reply::Error(e) => {
                 // An error must stay on one line, as Redis makes sure.
                 out.put_u8(b'-');
-                out.extend(
-                    e.iter()
-                        .map(|&c| if c == b'\r' || c == b'\n' { b' ' } else { c }),
-                );
+                out.extend(e.iter().map(|&c| if c == b'\r' || c == b'\n' { b' ' } else { c }));
                 out.put_slice(b"\r\n");
             }
             Reply::Int(n) => int_line(out, b':', *n),
@@ -168,23 +165,14 @@ mod tests {
     fn resp2_and_resp3() {
         assert_eq!(enc(&Reply::Nil, false), "$-1\r\n");
         assert_eq!(enc(&Reply::Nil, true), "_\r\n");
-        assert_eq!(
-            enc(&Reply::Int(i64::MIN), false),
-            ":-9223372036854775808\r\n"
-        );
-        assert_eq!(
-            enc(&Reply::Double(0.1), false),
-            "$19\r\n0.10000000000000001\r\n"
-        );
+        assert_eq!(enc(&Reply::Int(i64::MIN), false), ":-9223372036854775808\r\n");
+        assert_eq!(enc(&Reply::Double(0.1), false), "$19\r\n0.10000000000000001\r\n");
         assert_eq!(enc(&Reply::Double(1.5), true), ",1.5\r\n");
         let m = Reply::Map(vec![(Reply::bulk("a"), Reply::Int(1))]);
         assert_eq!(enc(&m, false), "*2\r\n$1\r\na\r\n:1\r\n");
         assert_eq!(enc(&m, true), "%1\r\n$1\r\na\r\n:1\r\n");
         assert_eq!(enc(&Reply::error("ERR a\r\nb"), false), "-ERR a  b\r\n");
         assert_eq!(enc(&Reply::Bool(true), false), ":1\r\n");
-        assert_eq!(
-            enc(&Reply::Verbatim(Bytes::from("hi")), true),
-            "=6\r\ntxt:hi\r\n"
-        );
+        assert_eq!(enc(&Reply::Verbatim(Bytes::from("hi")), true), "=6\r\ntxt:hi\r\n");
     }
 }

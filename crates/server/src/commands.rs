@@ -59,6 +59,9 @@ pub struct Command {
     pub group: &'static str,
     /// First key, last key (negative: from the end), step; 0,0,0 for none.
     pub keys: (i32, i32, i32),
+    /// Redis's key-spec flags (COMMAND INFO): one spec for all keys, or
+    /// `first|second` when the first key and the rest are used differently.
+    pub key_flags: &'static str,
     pub exec: Exec,
 }
 
@@ -75,37 +78,26 @@ impl Command {
     /// Positions of the key arguments in `args`.
     pub fn key_positions(&self, argc: usize) -> impl Iterator<Item = usize> {
         let (first, last, step) = self.keys;
-        let last = if last < 0 {
-            argc as i32 + last
-        } else {
-            last.min(argc as i32 - 1)
-        };
+        let last = if last < 0 { argc as i32 + last } else { last.min(argc as i32 - 1) };
         let (first, step) = (first.max(0) as usize, step.max(1) as usize);
-        let end = if self.keys.0 == 0 {
-            0
-        } else {
-            (last + 1).max(0) as usize
-        };
+        let end = if self.keys.0 == 0 { 0 } else { (last + 1).max(0) as usize };
         (first..end).step_by(step)
     }
 
     pub fn flag_names(&self) -> Vec<&'static str> {
-        FLAG_NAMES
-            .iter()
-            .filter(|(f, _)| self.has(*f))
-            .map(|(_, n)| *n)
-            .collect()
+        FLAG_NAMES.iter().filter(|(f, _)| self.has(*f)).map(|(_, n)| *n).collect()
     }
 }
 
 macro_rules! keyed {
-    ($name:literal, $arity:expr, $flags:expr, $group:literal, $keys:expr, $h:path) => {
+    ($name:literal, $key_flags:literal, $arity:expr, $flags:expr, $group:literal, $keys:expr, $h:path) => {
         Command {
             name: $name,
             arity: $arity,
             flags: $flags,
             group: $group,
             keys: $keys,
+            key_flags: $key_flags,
             exec: Exec::Keyed($h),
         }
     };
@@ -118,6 +110,7 @@ macro_rules! local {
             flags: $flags,
             group: $group,
             keys: (0, 0, 0),
+            key_flags: "",
             exec: Exec::Conn($h),
         }
     };
@@ -130,6 +123,7 @@ macro_rules! server {
             flags: $flags,
             group: $group,
             keys: (0, 0, 0),
+            key_flags: "",
             exec: Exec::Server(|s, c, a| Box::pin($h(s, c, a))),
         }
     };
@@ -148,48 +142,48 @@ const WDF: u32 = WRITE | DENYOOM | FAST;
 
 pub static COMMANDS: &[Command] = &[
     // Strings.
-    keyed!("get", 2, ROF, "string", K1, strings::get),
-    keyed!("set", -3, WD, "string", K1, strings::set),
-    keyed!("setnx", 3, WDF, "string", K1, strings::setnx),
-    keyed!("setex", 4, WD, "string", K1, strings::setex),
-    keyed!("psetex", 4, WD, "string", K1, strings::psetex),
-    keyed!("getset", 3, WDF, "string", K1, strings::getset),
-    keyed!("getdel", 2, WF, "string", K1, strings::getdel),
-    keyed!("getex", -2, WF, "string", K1, strings::getex),
-    keyed!("mget", -2, ROF, "string", KALL, strings::mget),
-    keyed!("mset", -3, WD, "string", KPAIRS, strings::mset),
-    keyed!("msetnx", -3, WD, "string", KPAIRS, strings::msetnx),
-    keyed!("append", 3, WDF, "string", K1, strings::append),
-    keyed!("strlen", 2, ROF, "string", K1, strings::strlen),
-    keyed!("incr", 2, WDF, "string", K1, strings::incr),
-    keyed!("decr", 2, WDF, "string", K1, strings::decr),
-    keyed!("incrby", 3, WDF, "string", K1, strings::incrby),
-    keyed!("decrby", 3, WDF, "string", K1, strings::decrby),
-    keyed!("incrbyfloat", 3, WDF, "string", K1, strings::incrbyfloat),
-    keyed!("getrange", 4, RO, "string", K1, strings::getrange),
-    keyed!("substr", 4, RO, "string", K1, strings::getrange),
-    keyed!("setrange", 4, WD, "string", K1, strings::setrange),
-    keyed!("lcs", -3, RO, "string", K2, strings::lcs),
+    keyed!("get", "RO access", 2, ROF, "string", K1, strings::get),
+    keyed!("set", "RW access update variable_flags", -3, WD, "string", K1, strings::set),
+    keyed!("setnx", "OW insert", 3, WDF, "string", K1, strings::setnx),
+    keyed!("setex", "OW update", 4, WD, "string", K1, strings::setex),
+    keyed!("psetex", "OW update", 4, WD, "string", K1, strings::psetex),
+    keyed!("getset", "RW access update", 3, WDF, "string", K1, strings::getset),
+    keyed!("getdel", "RW access delete", 2, WF, "string", K1, strings::getdel),
+    keyed!("getex", "RW access update", -2, WF, "string", K1, strings::getex),
+    keyed!("mget", "RO access", -2, ROF, "string", KALL, strings::mget),
+    keyed!("mset", "OW update", -3, WD, "string", KPAIRS, strings::mset),
+    keyed!("msetnx", "OW insert", -3, WD, "string", KPAIRS, strings::msetnx),
+    keyed!("append", "RW insert", 3, WDF, "string", K1, strings::append),
+    keyed!("strlen", "RO", 2, ROF, "string", K1, strings::strlen),
+    keyed!("incr", "RW access update", 2, WDF, "string", K1, strings::incr),
+    keyed!("decr", "RW access update", 2, WDF, "string", K1, strings::decr),
+    keyed!("incrby", "RW access update", 3, WDF, "string", K1, strings::incrby),
+    keyed!("decrby", "RW access update", 3, WDF, "string", K1, strings::decrby),
+    keyed!("incrbyfloat", "RW access update", 3, WDF, "string", K1, strings::incrbyfloat),
+    keyed!("getrange", "RO access", 4, RO, "string", K1, strings::getrange),
+    keyed!("substr", "RO access", 4, RO, "string", K1, strings::getrange),
+    keyed!("setrange", "RW update", 4, WD, "string", K1, strings::setrange),
+    keyed!("lcs", "RO access", -3, RO, "string", K2, strings::lcs),
     // Keys.
-    keyed!("del", -2, W, "generic", KALL, keys::del),
-    keyed!("unlink", -2, WF, "generic", KALL, keys::del),
-    keyed!("exists", -2, ROF, "generic", KALL, keys::exists),
-    keyed!("type", 2, ROF, "generic", K1, keys::type_),
-    keyed!("touch", -2, ROF, "generic", KALL, keys::touch),
-    keyed!("expire", -3, WF, "generic", K1, keys::expire),
-    keyed!("pexpire", -3, WF, "generic", K1, keys::pexpire),
-    keyed!("expireat", -3, WF, "generic", K1, keys::expireat),
-    keyed!("pexpireat", -3, WF, "generic", K1, keys::pexpireat),
-    keyed!("ttl", 2, ROF, "generic", K1, keys::ttl),
-    keyed!("pttl", 2, ROF, "generic", K1, keys::pttl),
-    keyed!("expiretime", 2, ROF, "generic", K1, keys::expiretime),
-    keyed!("pexpiretime", 2, ROF, "generic", K1, keys::pexpiretime),
-    keyed!("persist", 2, WF, "generic", K1, keys::persist),
-    keyed!("rename", 3, W, "generic", K2, keys::rename),
-    keyed!("renamenx", 3, WF, "generic", K2, keys::renamenx),
-    keyed!("copy", -3, WD, "generic", K2, keys::copy),
-    keyed!("move", 3, WF, "generic", K1, keys::move_),
-    keyed!("object", -2, RO, "generic", (2, 2, 1), keys::object),
+    keyed!("del", "RM delete", -2, W, "generic", KALL, keys::del),
+    keyed!("unlink", "RM delete", -2, WF, "generic", KALL, keys::del),
+    keyed!("exists", "RO", -2, ROF, "generic", KALL, keys::exists),
+    keyed!("type", "RO", 2, ROF, "generic", K1, keys::type_),
+    keyed!("touch", "RO", -2, ROF, "generic", KALL, keys::touch),
+    keyed!("expire", "RW update", -3, WF, "generic", K1, keys::expire),
+    keyed!("pexpire", "RW update", -3, WF, "generic", K1, keys::pexpire),
+    keyed!("expireat", "RW update", -3, WF, "generic", K1, keys::expireat),
+    keyed!("pexpireat", "RW update", -3, WF, "generic", K1, keys::pexpireat),
+    keyed!("ttl", "RO access", 2, ROF, "generic", K1, keys::ttl),
+    keyed!("pttl", "RO access", 2, ROF, "generic", K1, keys::pttl),
+    keyed!("expiretime", "RO access", 2, ROF, "generic", K1, keys::expiretime),
+    keyed!("pexpiretime", "RO access", 2, ROF, "generic", K1, keys::pexpiretime),
+    keyed!("persist", "RW update", 2, WF, "generic", K1, keys::persist),
+    keyed!("rename", "RW access delete|OW update", 3, W, "generic", K2, keys::rename),
+    keyed!("renamenx", "RW access delete|OW insert", 3, WF, "generic", K2, keys::renamenx),
+    keyed!("copy", "RO access|OW update", -3, WD, "generic", K2, keys::copy),
+    keyed!("move", "RW access delete", 3, WF, "generic", K1, keys::move_),
+    keyed!("object", "RO", -2, RO, "generic", (2, 2, 1), keys::object),
     server!("keys", 2, RO, "generic", srv::keys),
     server!("scan", -2, RO, "generic", srv::scan),
     server!("randomkey", 1, RO, "generic", srv::randomkey),
@@ -200,80 +194,24 @@ pub static COMMANDS: &[Command] = &[
     // Connection.
     local!("ping", -1, FAST, "connection", conn::ping),
     local!("echo", 2, FAST, "connection", conn::echo),
-    local!(
-        "select",
-        2,
-        LOADING | STALE | FAST,
-        "connection",
-        conn::select
-    ),
-    local!(
-        "auth",
-        -2,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
-        "connection",
-        conn::auth
-    ),
-    local!(
-        "hello",
-        -1,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
-        "connection",
-        conn::hello
-    ),
-    local!(
-        "quit",
-        -1,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
-        "connection",
-        conn::quit
-    ),
-    local!(
-        "reset",
-        1,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
-        "connection",
-        conn::reset
-    ),
+    local!("select", 2, LOADING | STALE | FAST, "connection", conn::select),
+    local!("auth", -2, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, "connection", conn::auth),
+    local!("hello", -1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, "connection", conn::hello),
+    local!("quit", -1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, "connection", conn::quit),
+    local!("reset", 1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, "connection", conn::reset),
     local!("command", -1, LOADING | STALE, "server", conn::command),
-    server!(
-        "client",
-        -2,
-        NOSCRIPT | LOADING | STALE,
-        "connection",
-        srv::client
-    ),
+    server!("client", -2, NOSCRIPT | LOADING | STALE, "connection", srv::client),
+    // Transactions.
+    local!("multi", 1, NOSCRIPT | LOADING | STALE | FAST, "transactions", crate::multi::multi),
+    server!("exec", 1, NOSCRIPT | LOADING | STALE, "transactions", crate::multi::exec),
+    local!("discard", 1, NOSCRIPT | LOADING | STALE | FAST, "transactions", crate::multi::discard),
     // Server.
     server!("info", -1, LOADING | STALE, "server", srv::info),
-    local!(
-        "config",
-        -2,
-        ADMIN | NOSCRIPT | LOADING | STALE,
-        "server",
-        srv::config
-    ),
+    local!("config", -2, ADMIN | NOSCRIPT | LOADING | STALE, "server", srv::config),
     local!("time", 1, LOADING | STALE | FAST, "server", srv::time),
-    local!(
-        "lastsave",
-        1,
-        LOADING | STALE | FAST,
-        "server",
-        srv::lastsave
-    ),
-    local!(
-        "shutdown",
-        -1,
-        ADMIN | NOSCRIPT | LOADING | STALE,
-        "server",
-        srv::shutdown
-    ),
-    server!(
-        "debug",
-        -2,
-        ADMIN | NOSCRIPT | LOADING | STALE,
-        "server",
-        srv::debug
-    ),
+    local!("lastsave", 1, LOADING | STALE | FAST, "server", srv::lastsave),
+    local!("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE, "server", srv::shutdown),
+    server!("debug", -2, ADMIN | NOSCRIPT | LOADING | STALE, "server", srv::debug),
 ];
 
 /// Looks a command up by name, case-insensitively.

@@ -80,8 +80,7 @@ pub const DIRECTIVES: &[(&str, Mutability)] = &[
 ];
 
 fn number<T: std::str::FromStr>(v: &str) -> Result<T, String> {
-    v.parse()
-        .map_err(|_| "argument couldn't be parsed into an integer".to_string())
+    v.parse().map_err(|_| "argument couldn't be parsed into an integer".to_string())
 }
 
 fn only(v: &str, allowed: &[&str], why: &str) -> Result<(), String> {
@@ -110,10 +109,7 @@ impl Config {
                 if args.is_empty() {
                     return Err("wrong number of arguments".into());
                 }
-                self.bind = args
-                    .iter()
-                    .flat_map(|a| a.split_whitespace().map(String::from))
-                    .collect();
+                self.bind = args.iter().flat_map(|a| a.split_whitespace().map(String::from)).collect();
             }
             "shards" => self.shards = number(one()?)?,
             "requirepass" => self.requirepass = Some(v).filter(|p| !p.is_empty()),
@@ -131,58 +127,32 @@ impl Config {
             "timeout" => self.timeout = number(one()?)?,
             "tcp-keepalive" => self.tcp_keepalive = number(one()?)?,
             "loglevel" => {
-                only(&v, &["debug", "verbose", "notice", "warning", "nothing"], "argument(s) must be one of the following: debug, verbose, notice, warning, nothing")?;
+                only(
+                    &v,
+                    &["debug", "verbose", "notice", "warning", "nothing"],
+                    "argument(s) must be one of the following: debug, verbose, notice, warning, nothing",
+                )?;
                 self.loglevel = v.to_ascii_lowercase();
             }
             "spin-before-park" => self.spin_before_park_us = number(one()?)?,
             // Persistence, eviction and daemon mode are not built yet: accept
             // only the settings that mean "off" rather than silently ignore the rest.
-            "save" => only(
-                v.trim_matches('"'),
-                &[""],
-                "RDB snapshots are not supported yet: use save \"\"",
-            )?,
-            "appendonly" => only(
-                &v,
-                &["no"],
-                "the append-only file is not supported yet: use appendonly no",
-            )?,
+            "save" => only(v.trim_matches('"'), &[""], "RDB snapshots are not supported yet: use save \"\"")?,
+            "appendonly" => only(&v, &["no"], "the append-only file is not supported yet: use appendonly no")?,
             "appendfsync" => only(
                 &v,
                 &["always", "everysec", "no"],
                 "argument(s) must be one of the following: always, everysec, no",
             )?,
-            "maxmemory" => only(
-                &v,
-                &["0"],
-                "maxmemory is not supported yet: use maxmemory 0",
-            )?,
-            "maxmemory-policy" => only(
-                &v,
-                &["noeviction"],
-                "eviction is not supported yet: use maxmemory-policy noeviction",
-            )?,
-            "daemonize" => only(
-                &v,
-                &["no"],
-                "daemonize is not supported: run Tessera under a supervisor",
-            )?,
-            "protected-mode" => only(&v, &["yes", "no"], "argument must be 'yes' or 'no'")?,
-            "logfile" => only(
-                v.trim_matches('"'),
-                &[""],
-                "logging goes to stderr: use logfile \"\"",
-            )?,
-            "enable-debug-command" => only(
-                &v,
-                &["yes", "no", "local"],
-                "argument must be 'yes', 'no' or 'local'",
-            )?,
-            _ => {
-                return Err(format!(
-                    "Bad directive or wrong number of arguments: '{name}'"
-                ))
+            "maxmemory" => only(&v, &["0"], "maxmemory is not supported yet: use maxmemory 0")?,
+            "maxmemory-policy" => {
+                only(&v, &["noeviction"], "eviction is not supported yet: use maxmemory-policy noeviction")?
             }
+            "daemonize" => only(&v, &["no"], "daemonize is not supported: run Tessera under a supervisor")?,
+            "protected-mode" => only(&v, &["yes", "no"], "argument must be 'yes' or 'no'")?,
+            "logfile" => only(v.trim_matches('"'), &[""], "logging goes to stderr: use logfile \"\"")?,
+            "enable-debug-command" => only(&v, &["yes", "no", "local"], "argument must be 'yes', 'no' or 'local'")?,
+            _ => return Err(format!("Bad directive or wrong number of arguments: '{name}'")),
         }
         Ok(())
     }
@@ -196,9 +166,7 @@ impl Config {
             "requirepass" => self.requirepass.clone().unwrap_or_default(),
             "databases" => self.databases.to_string(),
             "hz" => self.hz.to_string(),
-            "dir" => std::fs::canonicalize(&self.dir)
-                .map(|p| p.display().to_string())
-                .unwrap_or(self.dir.clone()),
+            "dir" => std::fs::canonicalize(&self.dir).map(|p| p.display().to_string()).unwrap_or(self.dir.clone()),
             "dbfilename" => self.dbfilename.clone(),
             "maxclients" => self.maxclients.to_string(),
             "timeout" => self.timeout.to_string(),
@@ -219,33 +187,28 @@ impl Config {
     /// Applies a config file in redis.conf syntax: one directive per line,
     /// `#` comments, words split (and quotes honoured) as Redis does.
     pub fn load_file(&mut self, path: &Path) -> Result<(), String> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            format!(
-                "Fatal error, can't open config file '{}': {e}",
-                path.display()
-            )
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("Fatal error, can't open config file '{}': {e}", path.display()))?;
         for (n, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let words = resp::split_args(line.as_bytes()).ok_or_else(|| {
-                bad_line(path, n, line, "Unbalanced quotes in configuration line")
-            })?;
-            let words: Vec<String> = words
-                .into_iter()
-                .map(|w| String::from_utf8_lossy(&w).into_owned())
-                .collect();
-            self.set(&words[0], &words[1..])
-                .map_err(|e| bad_line(path, n, line, &e))?;
+            let words = resp::split_args(line.as_bytes())
+                .ok_or_else(|| bad_line(path, n, line, "Unbalanced quotes in configuration line"))?;
+            let words: Vec<String> = words.into_iter().map(|w| String::from_utf8_lossy(&w).into_owned()).collect();
+            self.set(&words[0], &words[1..]).map_err(|e| bad_line(path, n, line, &e))?;
         }
         Ok(())
     }
 }
 
 fn bad_line(path: &Path, n: usize, line: &str, why: &str) -> String {
-    format!("\n*** FATAL CONFIG FILE ERROR ***\nReading the configuration file '{}', at line {}\n>>> '{line}'\n{why}", path.display(), n + 1)
+    format!(
+        "\n*** FATAL CONFIG FILE ERROR ***\nReading the configuration file '{}', at line {}\n>>> '{line}'\n{why}",
+        path.display(),
+        n + 1
+    )
 }
 
 /// Parses `tessera [CONFIG_FILE] [--directive value ...]`: the file first,
@@ -254,18 +217,10 @@ pub fn from_args(argv: Vec<String>) -> Result<Config, String> {
     let mut cmd = clap::Command::new("tessera")
         .version(env!("CARGO_PKG_VERSION"))
         .about("A Redis-compatible, thread-per-core in-memory data store")
-        .arg(
-            clap::Arg::new("config_file")
-                .help("A config file in redis.conf syntax (see config/tessera.conf)"),
-        );
+        .arg(clap::Arg::new("config_file").help("A config file in redis.conf syntax (see config/tessera.conf)"));
     for (name, _) in DIRECTIVES {
-        cmd = cmd.arg(
-            clap::Arg::new(*name)
-                .long(*name)
-                .num_args(0..)
-                .value_name("VALUE")
-                .action(clap::ArgAction::Append),
-        );
+        cmd = cmd
+            .arg(clap::Arg::new(*name).long(*name).num_args(0..).value_name("VALUE").action(clap::ArgAction::Append));
     }
     let matches = cmd.try_get_matches_from(argv).map_err(|e| e.to_string())?;
     let mut config = Config::default();
@@ -275,10 +230,7 @@ pub fn from_args(argv: Vec<String>) -> Result<Config, String> {
     // Apply flags in command-line order, as redis-server does.
     let mut flags: Vec<(usize, &str, Vec<String>)> = Vec::new();
     for (name, _) in DIRECTIVES {
-        if let (Some(indices), Some(groups)) = (
-            matches.indices_of(name),
-            matches.get_occurrences::<String>(name),
-        ) {
+        if let (Some(indices), Some(groups)) = (matches.indices_of(name), matches.get_occurrences::<String>(name)) {
             let mut indices = indices;
             for group in groups {
                 let values: Vec<String> = group.cloned().collect();
@@ -289,14 +241,8 @@ pub fn from_args(argv: Vec<String>) -> Result<Config, String> {
     }
     flags.sort_by_key(|f| f.0);
     for (_, name, values) in flags {
-        let values = if values.is_empty() {
-            vec![String::new()]
-        } else {
-            values
-        };
-        config
-            .set(name, &values)
-            .map_err(|e| format!("Invalid --{name}: {e}"))?;
+        let values = if values.is_empty() { vec![String::new()] } else { values };
+        config.set(name, &values).map_err(|e| format!("Invalid --{name}: {e}"))?;
     }
     Ok(config)
 }
@@ -306,25 +252,12 @@ mod tests {
     use super::*;
 
     fn args(s: &[&str]) -> Vec<String> {
-        std::iter::once("tessera")
-            .chain(s.iter().copied())
-            .map(String::from)
-            .collect()
+        std::iter::once("tessera").chain(s.iter().copied()).map(String::from).collect()
     }
 
     #[test]
     fn flags_like_redis_server() {
-        let c = from_args(args(&[
-            "--port",
-            "7000",
-            "--shards",
-            "3",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ]))
-        .unwrap();
+        let c = from_args(args(&["--port", "7000", "--shards", "3", "--save", "", "--appendonly", "no"])).unwrap();
         assert_eq!((c.port, c.shards), (7000, 3));
         assert!(from_args(args(&["--appendonly", "yes"])).is_err());
         assert!(from_args(args(&["--port", "x"])).is_err());
@@ -335,18 +268,12 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("tessera-conf-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let f = dir.join("t.conf");
-        std::fs::write(
-            &f,
-            "# comment\nport 7001\nbind 127.0.0.1 ::1\nrequirepass \"p w\"\nsave \"\"\n",
-        )
-        .unwrap();
+        std::fs::write(&f, "# comment\nport 7001\nbind 127.0.0.1 ::1\nrequirepass \"p w\"\nsave \"\"\n").unwrap();
         let c = from_args(args(&[f.to_str().unwrap(), "--port", "7002"])).unwrap();
         assert_eq!(c.port, 7002);
         assert_eq!(c.bind, vec!["127.0.0.1", "::1"]);
         assert_eq!(c.requirepass.as_deref(), Some("p w"));
         std::fs::write(&f, "nonsense 1\n").unwrap();
-        assert!(from_args(args(&[f.to_str().unwrap()]))
-            .unwrap_err()
-            .contains("line 1"));
+        assert!(from_args(args(&[f.to_str().unwrap()])).unwrap_err().contains("line 1"));
     }
 }

@@ -27,10 +27,7 @@ pub async fn accept_loop(shard: Rc<Shard>, listener: TcpListener) {
                 continue;
             }
         };
-        shard
-            .stats
-            .connections
-            .set(shard.stats.connections.get() + 1);
+        shard.stats.connections.set(shard.stats.connections.get() + 1);
         let queue = shard.conn_queue.get().expect("conn queue set at start");
         let s = shard.clone();
         match glommio::spawn_local_into(async move { serve(s, stream).await }, queue) {
@@ -56,30 +53,14 @@ impl Future for Killed<'_> {
 
 async fn serve(shard: Rc<Shard>, mut stream: TcpStream) {
     let _ = stream.set_nodelay(true);
-    let addr = stream
-        .peer_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_default();
-    let laddr = stream
-        .local_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_default();
+    let addr = stream.peer_addr().map(|a| a.to_string()).unwrap_or_default();
+    let laddr = stream.local_addr().map(|a| a.to_string()).unwrap_or_default();
     let id = shard.shared.new_client_id();
-    let maxclients = shard
-        .shared
-        .config
-        .read()
-        .map(|c| c.maxclients)
-        .unwrap_or(10000);
+    let maxclients = shard.shared.config.read().map(|c| c.maxclients).unwrap_or(10000);
     let connected: usize = shard.clients.borrow().len() * shard.shared.shards;
     if connected >= maxclients {
-        shard
-            .stats
-            .rejected_connections
-            .set(shard.stats.rejected_connections.get() + 1);
-        let _ = stream
-            .write_all(b"-ERR max number of clients reached\r\n")
-            .await;
+        shard.stats.rejected_connections.set(shard.stats.rejected_connections.get() + 1);
+        let _ = stream.write_all(b"-ERR max number of clients reached\r\n").await;
         return;
     }
     let now = Instant::now();
@@ -97,12 +78,7 @@ async fn serve(shard: Rc<Shard>, mut stream: TcpStream) {
         waker: RefCell::new(None),
     });
     shard.clients.borrow_mut().insert(id, entry.clone());
-    let authenticated = shard
-        .shared
-        .config
-        .read()
-        .map(|c| c.requirepass.is_none())
-        .unwrap_or(true);
+    let authenticated = shard.shared.config.read().map(|c| c.requirepass.is_none()).unwrap_or(true);
     let mut client = Client {
         entry: entry.clone(),
         db: 0,
@@ -110,6 +86,7 @@ async fn serve(shard: Rc<Shard>, mut stream: TcpStream) {
         authenticated,
         parser: RequestParser::new(authenticated),
         close: false,
+        multi: None,
     };
     serve_client(&shard, &mut stream, &mut client).await;
     shard.clients.borrow_mut().remove(&id);
@@ -123,8 +100,7 @@ async fn serve_client(shard: &Rc<Shard>, stream: &mut TcpStream, client: &mut Cl
     loop {
         // Reading is the one place a connection waits with nothing in flight,
         // so it is where CLIENT KILL takes effect.
-        let n = match futures_lite::future::or(stream.read(&mut chunk), Killed(&client.entry)).await
-        {
+        let n = match futures_lite::future::or(stream.read(&mut chunk), Killed(&client.entry)).await {
             Ok(0) | Err(_) => return,
             Ok(n) => n,
         };
@@ -133,10 +109,7 @@ async fn serve_client(shard: &Rc<Shard>, stream: &mut TcpStream, client: &mut Cl
         }
         input.extend_from_slice(&chunk[..n]);
         if input.len() > QUERY_BUFFER_LIMIT {
-            log::warn!(
-                "closing client {} that reached max query buffer length",
-                client.entry.addr
-            );
+            log::warn!("closing client {} that reached max query buffer length", client.entry.addr);
             return;
         }
         let mut requests = Vec::new();

@@ -33,18 +33,10 @@ pub fn select(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> Reply {
 
 /// Checks a username/password pair against `requirepass` (the only user is `default`).
 fn authenticate(shard: &Shard, client: &mut Client, user: &[u8], pass: &[u8]) -> Result<(), Reply> {
-    let required = shard
-        .shared
-        .config
-        .read()
-        .expect("config lock")
-        .requirepass
-        .clone();
+    let required = shard.shared.config.read().expect("config lock").requirepass.clone();
     let ok = user == b"default" && required.as_ref().is_none_or(|p| p.as_bytes() == pass);
     if !ok {
-        return Err(err(
-            "WRONGPASS invalid username-password pair or user is disabled.",
-        ));
+        return Err(err("WRONGPASS invalid username-password pair or user is disabled."));
     }
     client.authenticated = true;
     Ok(())
@@ -55,14 +47,7 @@ pub fn auth(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> Reply {
         return err(SYNTAX);
     }
     let (user, pass) = if args.len() == 2 {
-        if shard
-            .shared
-            .config
-            .read()
-            .expect("config lock")
-            .requirepass
-            .is_none()
-        {
+        if shard.shared.config.read().expect("config lock").requirepass.is_none() {
             return err("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
         }
         (&b"default"[..], &args[1][..])
@@ -99,17 +84,12 @@ pub fn hello(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> Reply {
             i += 3;
         } else if eq_ic(&args[i], "setname") && more >= 1 {
             if !valid_client_name(&args[i + 1]) {
-                return err(
-                    "ERR Client names cannot contain spaces, newlines or special characters.",
-                );
+                return err("ERR Client names cannot contain spaces, newlines or special characters.");
             }
             name = Some(args[i + 1].clone());
             i += 2;
         } else {
-            return Reply::error(format!(
-                "ERR Syntax error in HELLO option '{}'",
-                String::from_utf8_lossy(&args[i])
-            ));
+            return Reply::error(format!("ERR Syntax error in HELLO option '{}'", String::from_utf8_lossy(&args[i])));
         }
     }
     if let Some((user, pass)) = credentials {
@@ -146,16 +126,11 @@ pub fn quit(_: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> Reply {
 
 pub fn reset(shard: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> Reply {
     client.db = 0;
+    client.multi = None;
     client.resp3 = false;
     client.entry.resp.set(2);
     *client.entry.name.borrow_mut() = None;
-    client.authenticated = shard
-        .shared
-        .config
-        .read()
-        .expect("config lock")
-        .requirepass
-        .is_none();
+    client.authenticated = shard.shared.config.read().expect("config lock").requirepass.is_none();
     Reply::status("RESET")
 }
 
@@ -171,17 +146,54 @@ fn acl_categories(c: &Command) -> Vec<Reply> {
         "generic" => "@keyspace",
         "string" => "@string",
         "connection" => "@connection",
+        "transactions" => "@transaction",
         _ => "@admin",
     });
-    cats.push(if c.has(commands::FAST) {
-        "@fast"
-    } else {
-        "@slow"
-    });
+    cats.push(if c.has(commands::FAST) { "@fast" } else { "@slow" });
     if c.has(commands::ADMIN) {
         cats.push("@dangerous");
     }
     cats.into_iter().map(Reply::status).collect()
+}
+
+/// Redis 7 key specs: where the keys start (an index) and how far they run (a range).
+fn key_specs(c: &Command) -> Vec<Reply> {
+    let (first, last, step) = c.keys;
+    if first == 0 {
+        return Vec::new();
+    }
+    let bulk = |s: &'static str| Reply::bulk(s);
+    let spec = |flags: &'static str, index: i32, lastkey: i32, keystep: i32| {
+        Reply::Map(vec![
+            (bulk("flags"), Reply::Set(flags.split_whitespace().map(Reply::status).collect())),
+            (
+                bulk("begin_search"),
+                Reply::Map(vec![
+                    (bulk("type"), bulk("index")),
+                    (bulk("spec"), Reply::Map(vec![(bulk("index"), Reply::Int(index as i64))])),
+                ]),
+            ),
+            (
+                bulk("find_keys"),
+                Reply::Map(vec![
+                    (bulk("type"), bulk("range")),
+                    (
+                        bulk("spec"),
+                        Reply::Map(vec![
+                            (bulk("lastkey"), Reply::Int(lastkey as i64)),
+                            (bulk("keystep"), Reply::Int(keystep as i64)),
+                            (bulk("limit"), Reply::Int(0)),
+                        ]),
+                    ),
+                ]),
+            ),
+        ])
+    };
+    match c.key_flags.split_once('|') {
+        // Two keys used differently (RENAME's source and destination): one spec each.
+        Some((a, b)) => vec![spec(a, first, 0, 1), spec(b, first + 1, 0, 1)],
+        None => vec![spec(c.key_flags, first, if last < 0 { last } else { last - first }, step)],
+    }
 }
 
 fn command_info(c: &Command) -> Reply {
@@ -194,18 +206,15 @@ fn command_info(c: &Command) -> Reply {
         Reply::Int(last as i64),
         Reply::Int(step as i64),
         Reply::Set(acl_categories(c)),
-        Reply::Array(vec![]),
-        Reply::Array(vec![]),
-        Reply::Array(vec![]),
+        Reply::Set(vec![]),
+        Reply::Set(key_specs(c)),
+        Reply::Set(vec![]),
     ])
 }
 
 fn command_docs(c: &Command) -> Reply {
     Reply::Map(vec![
-        (
-            Reply::bulk("summary"),
-            Reply::bulk(format!("The {} command", c.name.to_uppercase())),
-        ),
+        (Reply::bulk("summary"), Reply::bulk(format!("The {} command", c.name.to_uppercase()))),
         (Reply::bulk("since"), Reply::bulk("1.0.0")),
         (Reply::bulk("group"), Reply::bulk(c.group)),
     ])
@@ -217,18 +226,23 @@ pub fn command(_: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
     }
     let sub = lower(&args[1]);
     let rest = &args[2..];
+    // Subcommands have arities of their own, as in Redis's table.
+    let arity_ok = match sub.as_str() {
+        "count" | "help" => rest.is_empty(),
+        "getkeys" => rest.len() >= 2,
+        _ => true,
+    };
+    if !arity_ok {
+        return Reply::error(format!("ERR wrong number of arguments for 'command|{sub}' command"));
+    }
     match sub.as_str() {
-        "count" if rest.is_empty() => Reply::Int(COMMANDS.len() as i64),
+        "count" => Reply::Int(COMMANDS.len() as i64),
         "list" => Reply::Array(COMMANDS.iter().map(|c| Reply::bulk(c.name)).collect()),
         "info" => {
             if rest.is_empty() {
                 return Reply::Array(COMMANDS.iter().map(command_info).collect());
             }
-            Reply::Array(
-                rest.iter()
-                    .map(|n| commands::lookup(n).map_or(Reply::NilArray, command_info))
-                    .collect(),
-            )
+            Reply::Array(rest.iter().map(|n| commands::lookup(n).map_or(Reply::Nil, command_info)).collect())
         }
         "docs" => {
             let pick: Vec<&Command> = if rest.is_empty() {
@@ -236,27 +250,19 @@ pub fn command(_: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
             } else {
                 rest.iter().filter_map(|n| commands::lookup(n)).collect()
             };
-            Reply::Map(
-                pick.into_iter()
-                    .map(|c| (Reply::bulk(c.name), command_docs(c)))
-                    .collect(),
-            )
+            Reply::Map(pick.into_iter().map(|c| (Reply::bulk(c.name), command_docs(c))).collect())
         }
-        "getkeys" if !rest.is_empty() => {
+        "getkeys" => {
             let Some(c) = commands::lookup(&rest[0]) else {
                 return err("ERR Invalid command specified");
             };
+            if c.keys.0 == 0 {
+                return err("ERR The command has no key arguments");
+            }
             if !c.arity_ok(rest.len()) {
                 return err("ERR Invalid number of arguments specified for command");
             }
-            let keys: Vec<Reply> = c
-                .key_positions(rest.len())
-                .map(|i| Reply::Bulk(rest[i].clone()))
-                .collect();
-            if keys.is_empty() {
-                return err("ERR The command has no key arguments");
-            }
-            Reply::Array(keys)
+            Reply::Array(c.key_positions(rest.len()).map(|i| Reply::Bulk(rest[i].clone())).collect())
         }
         "help" => Reply::Array(
             [
@@ -280,9 +286,6 @@ pub fn command(_: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
             .map(|l| Reply::status(l))
             .collect(),
         ),
-        _ => Reply::error(format!(
-            "ERR unknown subcommand or wrong number of arguments for '{}'. Try COMMAND HELP.",
-            String::from_utf8_lossy(&args[1])
-        )),
+        _ => Reply::error(format!("ERR unknown subcommand '{}'. Try COMMAND HELP.", String::from_utf8_lossy(&args[1]))),
     }
 }

@@ -57,6 +57,8 @@ pub struct Client {
     pub parser: RequestParser,
     /// Set by QUIT: close once the replies so far are written.
     pub close: bool,
+    /// Commands queued since MULTI.
+    pub multi: Option<crate::multi::Queue>,
 }
 
 /// One command bound for a shard.
@@ -75,33 +77,19 @@ type Replies = Vec<(usize, Reply)>;
 fn exec(shard: &Shard, handler: Handler, db: usize, args: &[Bytes]) -> Reply {
     shard.stats.commands.set(shard.stats.commands.get() + 1);
     let mut data = shard.data.borrow_mut();
-    let mut ctx = Ctx {
-        data: &mut data,
-        db,
-        now: now_ms(),
-    };
+    let mut ctx = Ctx { data: &mut data, db, now: now_ms() };
     handler(&mut ctx, args)
 }
 
 /// Runs items in order on this shard. An item whose keys are locked waits
 /// (with every item after it) until they are free; `finish` gets the replies.
-fn run_items(
-    shard: &Shard,
-    mut items: VecDeque<Item>,
-    mut replies: Replies,
-    finish: Box<dyn FnOnce(Replies)>,
-) {
+fn run_items(shard: &Shard, mut items: VecDeque<Item>, mut replies: Replies, finish: Box<dyn FnOnce(Replies)>) {
     while let Some(item) = items.pop_front() {
         if !shard.locks.borrow().can_run(&item.keys, item.mode) {
             let (keys, mode) = (item.keys.clone(), item.mode);
             items.push_front(item);
             let on_grant = Box::new(move |s: &Shard| run_items(s, items, replies, finish));
-            shard.locks.borrow_mut().enqueue(Waiter {
-                keys,
-                mode,
-                hold: false,
-                on_grant,
-            });
+            shard.locks.borrow_mut().enqueue(Waiter { keys, mode, hold: false, on_grant });
             return;
         }
         let reply = exec(shard, item.handler, item.db, &item.args);
@@ -112,12 +100,7 @@ fn run_items(
 
 /// Locks `keys` on this shard (waiting behind conflicting holders), then
 /// sends back their current entries.
-fn lock_and_gather(
-    shard: &Shard,
-    keys: Vec<LockKey>,
-    mode: Mode,
-    tx: OneshotSender<Vec<(LockKey, Option<Entry>)>>,
-) {
+fn lock_and_gather(shard: &Shard, keys: Vec<LockKey>, mode: Mode, tx: OneshotSender<Vec<(LockKey, Option<Entry>)>>) {
     let gather = move |s: &Shard, keys: Vec<LockKey>| {
         let now = now_ms();
         let mut data = s.data.borrow_mut();
@@ -133,12 +116,7 @@ fn lock_and_gather(
     } else {
         let waiting = keys.clone();
         let on_grant = Box::new(move |s: &Shard| gather(s, waiting));
-        shard.locks.borrow_mut().enqueue(Waiter {
-            keys,
-            mode,
-            hold: true,
-            on_grant,
-        });
+        shard.locks.borrow_mut().enqueue(Waiter { keys, mode, hold: true, on_grant });
     }
 }
 
@@ -151,70 +129,78 @@ async fn run_multi_shard(
     keys: Vec<LockKey>,
     mode: Mode,
 ) -> Reply {
-    let mut by_shard: BTreeMap<usize, Vec<LockKey>> = BTreeMap::new();
-    for k in keys {
-        let list = by_shard.entry(shard.shard_of(&k.1)).or_default();
-        if !list.contains(&k) {
-            list.push(k);
-        }
-    }
-    let databases = shard.data.borrow().dbs.len();
-    let mut scratch = ShardData::new(databases, now_ms());
-    // Ascending shard order: lock waits can never form a cycle.
-    for (&target, keys) in &by_shard {
-        let (tx, rx) = oneshot();
-        let keys = keys.clone();
-        post(shard, target, move |s| lock_and_gather(s, keys, mode, tx));
-        for ((kdb, key), entry) in rx.await.expect("shard dropped a lock reply") {
-            if let Some(e) = entry {
-                scratch.dbs[kdb].insert_entry(&key, e);
+    let mut locked = Locked::acquire(shard, keys, mode).await;
+    shard.stats.commands.set(shard.stats.commands.get() + 1);
+    let reply = handler(&mut Ctx { data: &mut locked.scratch, db, now: now_ms() }, &args);
+    locked.write_back_and_release(shard);
+    reply
+}
+
+/// Keys locked on their shards, with copies of their entries in a scratch
+/// shard that commands run over; written back when released.
+pub struct Locked {
+    pub scratch: ShardData,
+    by_shard: BTreeMap<usize, Vec<LockKey>>,
+    mode: Mode,
+}
+
+impl Locked {
+    pub async fn acquire(shard: &Rc<Shard>, keys: Vec<LockKey>, mode: Mode) -> Locked {
+        let mut by_shard: BTreeMap<usize, Vec<LockKey>> = BTreeMap::new();
+        for k in keys {
+            let list = by_shard.entry(shard.shard_of(&k.1)).or_default();
+            if !list.contains(&k) {
+                list.push(k);
             }
         }
+        let databases = shard.data.borrow().dbs.len();
+        let mut scratch = ShardData::new(databases, now_ms());
+        // Ascending shard order: lock waits can never form a cycle.
+        for (&target, keys) in &by_shard {
+            let (tx, rx) = oneshot();
+            let keys = keys.clone();
+            post(shard, target, move |s| lock_and_gather(s, keys, mode, tx));
+            for ((kdb, key), entry) in rx.await.expect("shard dropped a lock reply") {
+                if let Some(e) = entry {
+                    scratch.dbs[kdb].insert_entry(&key, e);
+                }
+            }
+        }
+        Locked { scratch, by_shard, mode }
     }
-    let now = now_ms();
-    shard.stats.commands.set(shard.stats.commands.get() + 1);
-    let reply = handler(
-        &mut Ctx {
-            data: &mut scratch,
-            db,
-            now,
-        },
-        &args,
-    );
-    for (target, keys) in by_shard {
-        let writes: Vec<(LockKey, Option<Entry>)> = match mode {
-            Mode::Write => keys
-                .iter()
-                .map(|k| (k.clone(), scratch.dbs[k.0].get(&k.1, now).cloned()))
-                .collect(),
-            Mode::Read => Vec::new(),
-        };
-        // No need to wait: the keys stay locked until this has been applied.
-        post(shard, target, move |s| {
-            {
-                let mut data = s.data.borrow_mut();
-                for ((kdb, key), entry) in writes {
-                    match entry {
-                        Some(e) => data.dbs[kdb].insert_entry(&key, e),
-                        None => {
-                            data.dbs[kdb].remove(&key);
+
+    /// Sends the locked keys' new state (for writes) back and unlocks them.
+    pub fn write_back_and_release(self, shard: &Shard) {
+        let (mode, now) = (self.mode, now_ms());
+        let mut scratch = self.scratch;
+        for (target, keys) in self.by_shard {
+            let writes: Vec<(LockKey, Option<Entry>)> = match mode {
+                Mode::Write => keys.iter().map(|k| (k.clone(), scratch.dbs[k.0].get(&k.1, now).cloned())).collect(),
+                Mode::Read => Vec::new(),
+            };
+            // No need to wait: the keys stay locked until this has been applied.
+            post(shard, target, move |s| {
+                {
+                    let mut data = s.data.borrow_mut();
+                    for ((kdb, key), entry) in writes {
+                        match entry {
+                            Some(e) => data.dbs[kdb].insert_entry(&key, e),
+                            None => {
+                                data.dbs[kdb].remove(&key);
+                            }
                         }
                     }
                 }
-            }
-            s.release(&keys, mode);
-        });
+                s.release(&keys, mode);
+            });
+        }
     }
-    reply
 }
 
 /// Where a keyed command's keys are: (db, key) pairs. COPY ... DB n puts its
 /// destination in another database.
-fn command_keys(cmd: &Command, args: &[Bytes], db: usize, databases: usize) -> Vec<LockKey> {
-    let mut keys: Vec<LockKey> = cmd
-        .key_positions(args.len())
-        .map(|i| (db, args[i].clone()))
-        .collect();
+pub fn command_keys(cmd: &Command, args: &[Bytes], db: usize, databases: usize) -> Vec<LockKey> {
+    let mut keys: Vec<LockKey> = cmd.key_positions(args.len()).map(|i| (db, args[i].clone())).collect();
     if cmd.name == "copy" {
         if let Ok((dst_db, _)) = engine::keys::parse_copy_options(args, db, databases) {
             if let Some(dst) = keys.get_mut(1) {
@@ -225,17 +211,23 @@ fn command_keys(cmd: &Command, args: &[Bytes], db: usize, databases: usize) -> V
     keys
 }
 
+/// Redis's reply to an unknown command: the name and the first arguments, each cut at 128 bytes.
+fn unknown_command(args: &[Bytes]) -> Reply {
+    let cut = |b: &[u8], n: usize| String::from_utf8_lossy(&b[..b.len().min(n)]).into_owned();
+    let mut shown = String::new();
+    for a in &args[1..] {
+        if shown.len() >= 128 {
+            break;
+        }
+        shown.push_str(&format!("'{}' ", cut(a, 128 - shown.len())));
+    }
+    Reply::error(format!("ERR unknown command '{}', with args beginning with: {shown}", cut(&args[0], 128)))
+}
+
 /// Checks a request against the table: unknown command, arity, authentication.
 pub fn check(client: &Client, args: &[Bytes]) -> Result<&'static Command, Reply> {
     let Some(cmd) = commands::lookup(&args[0]) else {
-        let mut msg = format!(
-            "ERR unknown command '{}', with args beginning with: ",
-            String::from_utf8_lossy(&args[0])
-        );
-        for a in args[1..].iter() {
-            msg.push_str(&format!("'{}' ", String::from_utf8_lossy(a)));
-        }
-        return Err(Reply::error(msg));
+        return Err(unknown_command(args));
     };
     if !client.authenticated && !cmd.has(commands::NO_AUTH) {
         return Err(Reply::error("NOAUTH Authentication required."));
@@ -254,10 +246,7 @@ struct Groups {
 
 impl Groups {
     fn new(shards: usize) -> Groups {
-        Groups {
-            by_shard: (0..shards).map(|_| VecDeque::new()).collect(),
-            pending: false,
-        }
+        Groups { by_shard: (0..shards).map(|_| VecDeque::new()).collect(), pending: false }
     }
 
     /// Sends every remote group, runs the local one, and fills in the replies.
@@ -274,12 +263,7 @@ impl Groups {
             let items = std::mem::take(group);
             let (tx, rx) = oneshot();
             shard.shared.mailboxes[target].send(Box::new(move |s| {
-                run_items(
-                    s,
-                    items,
-                    Vec::with_capacity(0),
-                    Box::new(move |r| tx.send(r)),
-                );
+                run_items(s, items, Vec::with_capacity(0), Box::new(move |r| tx.send(r)));
             }));
             waits.push(rx);
         }
@@ -323,11 +307,19 @@ pub async fn execute_batch(
         let cmd = match check(client, &args) {
             Ok(c) => c,
             Err(e) => {
+                // An error while queueing a transaction dooms its EXEC.
+                if let Some(multi) = &mut client.multi {
+                    multi.failed = true;
+                }
                 replies[index] = Some(e);
                 continue;
             }
         };
         last_cmd = Some(cmd.name);
+        if client.multi.is_some() && !crate::multi::runs_inside_multi(cmd) {
+            replies[index] = Some(crate::multi::queue(client, args));
+            continue;
+        }
         match cmd.exec {
             Exec::Conn(f) => {
                 // Connection commands touch only this client; groups planned
@@ -341,27 +333,15 @@ pub async fn execute_batch(
                 replies[index] = Some(f(shard, client, &args).await);
             }
             Exec::Keyed(handler) => {
-                let mode = if cmd.has(commands::WRITE) {
-                    Mode::Write
-                } else {
-                    Mode::Read
-                };
+                let mode = if cmd.has(commands::WRITE) { Mode::Write } else { Mode::Read };
                 let keys = command_keys(cmd, &args, client.db, databases);
                 let first = keys.first().map_or(shard.id, |k| shard.shard_of(&k.1));
                 if keys.iter().all(|k| shard.shard_of(&k.1) == first) {
-                    groups.by_shard[first].push_back(Item {
-                        index,
-                        handler,
-                        args,
-                        db: client.db,
-                        keys,
-                        mode,
-                    });
+                    groups.by_shard[first].push_back(Item { index, handler, args, db: client.db, keys, mode });
                     groups.pending = true;
                 } else {
                     groups.flush(shard, &mut replies).await;
-                    replies[index] =
-                        Some(run_multi_shard(shard, handler, client.db, args, keys, mode).await);
+                    replies[index] = Some(run_multi_shard(shard, handler, client.db, args, keys, mode).await);
                 }
             }
         }

@@ -51,9 +51,7 @@ impl LockTable {
     }
 
     fn conflicts_held(&self, key: &LockKey, mode: Mode) -> bool {
-        self.held
-            .get(key)
-            .is_some_and(|h| h.writer || (mode == Mode::Write && h.readers > 0))
+        self.held.get(key).is_some_and(|h| h.writer || (mode == Mode::Write && h.readers > 0))
     }
 
     /// Whether a request for `keys` may go ahead now: no conflicting holder,
@@ -63,10 +61,7 @@ impl LockTable {
             return true;
         }
         keys.iter().all(|k| !self.conflicts_held(k, mode))
-            && !self
-                .waiters
-                .iter()
-                .any(|w| conflict(w.mode, mode) && w.keys.iter().any(|wk| keys.contains(wk)))
+            && !self.waiters.iter().any(|w| conflict(w.mode, mode) && w.keys.iter().any(|wk| keys.contains(wk)))
     }
 
     pub fn acquire(&mut self, keys: &[LockKey], mode: Mode) {
@@ -101,9 +96,8 @@ impl LockTable {
         let mut granted = Vec::new();
         let mut still: VecDeque<Waiter> = VecDeque::new();
         while let Some(w) = self.waiters.pop_front() {
-            let blocked_by_earlier = still
-                .iter()
-                .any(|e| conflict(e.mode, w.mode) && e.keys.iter().any(|k| w.keys.contains(k)));
+            let blocked_by_earlier =
+                still.iter().any(|e| conflict(e.mode, w.mode) && e.keys.iter().any(|k| w.keys.contains(k)));
             if blocked_by_earlier || w.keys.iter().any(|k| self.conflicts_held(k, w.mode)) {
                 still.push_back(w);
             } else {
@@ -127,12 +121,7 @@ mod tests {
     }
 
     fn waiter(keys: &[&str], mode: Mode, hold: bool) -> Waiter {
-        Waiter {
-            keys: keys.iter().map(|k| key(k)).collect(),
-            mode,
-            hold,
-            on_grant: Box::new(|_| {}),
-        }
+        Waiter { keys: keys.iter().map(|k| key(k)).collect(), mode, hold, on_grant: Box::new(|_| {}) }
     }
 
     #[test]

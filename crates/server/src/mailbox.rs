@@ -36,17 +36,8 @@ pub struct Inbox {
 
 pub fn mailbox() -> (Mailbox, Inbox) {
     let (tx, rx) = crossbeam_channel::unbounded();
-    let bell = Arc::new(Doorbell {
-        parked: AtomicBool::new(false),
-        waker: Mutex::new(None),
-    });
-    (
-        Mailbox {
-            tx,
-            bell: bell.clone(),
-        },
-        Inbox { rx, bell },
-    )
+    let bell = Arc::new(Doorbell { parked: AtomicBool::new(false), waker: Mutex::new(None) });
+    (Mailbox { tx, bell: bell.clone() }, Inbox { rx, bell })
 }
 
 impl Mailbox {
@@ -96,17 +87,8 @@ impl Future for Ready<'_> {
 
 /// A single-value channel whose receiver is a future; the sender may be on any thread.
 pub fn oneshot<T>() -> (OneshotSender<T>, OneshotReceiver<T>) {
-    let slot = Arc::new(Mutex::new(Slot {
-        value: None,
-        waker: None,
-        closed: false,
-    }));
-    (
-        OneshotSender {
-            slot: Some(slot.clone()),
-        },
-        OneshotReceiver { slot },
-    )
+    let slot = Arc::new(Mutex::new(Slot { value: None, waker: None, closed: false }));
+    (OneshotSender { slot: Some(slot.clone()) }, OneshotReceiver { slot })
 }
 
 struct Slot<T> {

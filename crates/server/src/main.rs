@@ -12,6 +12,7 @@ mod connection;
 mod dispatch;
 mod locks;
 mod mailbox;
+mod multi;
 mod server_cmds;
 mod shard;
 mod slot;
@@ -31,12 +32,7 @@ const MAX_SHARDS: usize = 1024;
 /// The CPUs this process may run on (it may have been started under `taskset`).
 fn allowed_cpus() -> Vec<usize> {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let list = status
-        .lines()
-        .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
-        .unwrap_or("")
-        .trim()
-        .to_string();
+    let list = status.lines().find_map(|l| l.strip_prefix("Cpus_allowed_list:")).unwrap_or("").trim().to_string();
     let mut cpus = Vec::new();
     for part in list.split(',').filter(|p| !p.is_empty()) {
         match part.split_once('-') {
@@ -49,10 +45,7 @@ fn allowed_cpus() -> Vec<usize> {
         }
     }
     if cpus.is_empty() {
-        cpus = (0..std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1))
-            .collect();
+        cpus = (0..std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).collect();
     }
     cpus
 }
@@ -100,10 +93,7 @@ fn run() -> Result<(), String> {
         mailboxes,
         next_client_id: AtomicU64::new(1),
         started: Instant::now(),
-        run_id: format!(
-            "{:040x}",
-            (std::process::id() as u128) << 64 | engine::now_ms() as u128
-        ),
+        run_id: format!("{:040x}", (std::process::id() as u128) << 64 | engine::now_ms() as u128),
         config: RwLock::new(config.clone()),
     });
     let (started_tx, started_rx) = std::sync::mpsc::channel();

@@ -24,11 +24,7 @@ async fn on_all_dbs<T: Send + 'static>(
 ) -> Vec<T> {
     call_all(shard, move |s| {
         let mut data = s.data.borrow_mut();
-        f(&mut Ctx {
-            data: &mut data,
-            db,
-            now: now_ms(),
-        })
+        f(&mut Ctx { data: &mut data, db, now: now_ms() })
     })
     .await
 }
@@ -43,10 +39,12 @@ pub async fn keys(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> Rep
 const POS_MASK: u64 = (1 << POS_BITS) - 1;
 
 pub async fn scan(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> Reply {
-    let Some(cursor) = std::str::from_utf8(&args[1])
-        .ok()
-        .and_then(|s| s.parse::<u64>().ok())
-    else {
+    // Like Redis's strtoul-based parse, an empty cursor reads as 0.
+    let cursor = match &args[1][..] {
+        b"" => Some(0),
+        text => std::str::from_utf8(text).ok().and_then(|s| s.parse::<u64>().ok()),
+    };
+    let Some(cursor) = cursor else {
         return err("ERR invalid cursor");
     };
     let (mut count, mut pattern, mut type_name) = (10usize, None, None);
@@ -80,16 +78,7 @@ pub async fn scan(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> Rep
     let filter = ScanFilter { pattern, type_name };
     let (next, keys) = call(shard, target, move |s| {
         let mut data = s.data.borrow_mut();
-        scan_page(
-            &mut Ctx {
-                data: &mut data,
-                db,
-                now: now_ms(),
-            },
-            pos,
-            count,
-            &filter,
-        )
+        scan_page(&mut Ctx { data: &mut data, db, now: now_ms() }, pos, count, &filter)
     })
     .await;
     let next_cursor = match next {
@@ -97,10 +86,7 @@ pub async fn scan(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> Rep
         None if target + 1 < shards => ((target + 1) as u64) << POS_BITS,
         None => 0,
     };
-    Reply::Array(vec![
-        Reply::bulk(next_cursor.to_string()),
-        Reply::Array(keys.into_iter().map(Reply::Bulk).collect()),
-    ])
+    Reply::Array(vec![Reply::bulk(next_cursor.to_string()), Reply::Array(keys.into_iter().map(Reply::Bulk).collect())])
 }
 
 pub async fn randomkey(shard: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> Reply {
@@ -111,11 +97,7 @@ pub async fn randomkey(shard: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> R
         let target = (start + k) % shards;
         let found = call(shard, target, move |s| {
             let mut data = s.data.borrow_mut();
-            random_key(&mut Ctx {
-                data: &mut data,
-                db,
-                now: now_ms(),
-            })
+            random_key(&mut Ctx { data: &mut data, db, now: now_ms() })
         })
         .await;
         if let Some(key) = found {
@@ -126,12 +108,7 @@ pub async fn randomkey(shard: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> R
 }
 
 pub async fn dbsize(shard: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> Reply {
-    Reply::Int(
-        on_all_dbs(shard, client.db, |ctx| ctx.db().len())
-            .await
-            .iter()
-            .sum::<usize>() as i64,
-    )
+    Reply::Int(on_all_dbs(shard, client.db, |ctx| ctx.db().len()).await.iter().sum::<usize>() as i64)
 }
 
 /// FLUSHDB/FLUSHALL take an optional ASYNC or SYNC; both flush at once here.
@@ -155,10 +132,7 @@ pub async fn flushall(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Repl
     if !flush_mode_ok(args) {
         return err(SYNTAX);
     }
-    call_all(shard, |s| {
-        s.data.borrow_mut().dbs.iter_mut().for_each(|db| db.clear())
-    })
-    .await;
+    call_all(shard, |s| s.data.borrow_mut().dbs.iter_mut().for_each(|db| db.clear())).await;
     Reply::Ok
 }
 
@@ -214,18 +188,9 @@ impl KillFilter {
 fn parse_kill(args: &[Bytes], me: u64) -> Result<(KillFilter, bool), Reply> {
     let text = |b: &Bytes| String::from_utf8_lossy(b).into_owned();
     if args.len() == 3 {
-        return Ok((
-            KillFilter {
-                addr: Some(text(&args[2])),
-                ..Default::default()
-            },
-            true,
-        ));
+        return Ok((KillFilter { addr: Some(text(&args[2])), ..Default::default() }, true));
     }
-    let mut f = KillFilter {
-        skip: Some(me),
-        ..Default::default()
-    };
+    let mut f = KillFilter { skip: Some(me), ..Default::default() };
     let mut i = 2;
     while i < args.len() {
         if i + 1 >= args.len() {
@@ -255,40 +220,23 @@ fn parse_kill(args: &[Bytes], me: u64) -> Result<(KillFilter, bool), Reply> {
 pub async fn client(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> Reply {
     let sub = lower(&args[1]);
     let entry = &client.entry;
-    let wrong = || {
-        Reply::error(format!(
-            "ERR wrong number of arguments for 'client|{sub}' command"
-        ))
-    };
+    let wrong = || Reply::error(format!("ERR wrong number of arguments for 'client|{sub}' command"));
     match sub.as_str() {
         "id" if args.len() == 2 => Reply::Int(entry.id as i64),
         "getname" if args.len() == 2 => entry.name.borrow().clone().map_or(Reply::Nil, Reply::Bulk),
         "setname" if args.len() == 3 => {
             if !valid_client_name(&args[2]) {
-                return err(
-                    "ERR Client names cannot contain spaces, newlines or special characters.",
-                );
+                return err("ERR Client names cannot contain spaces, newlines or special characters.");
             }
             *entry.name.borrow_mut() = Some(args[2].clone()).filter(|n| !n.is_empty());
             Reply::Ok
         }
         "info" if args.len() == 2 => Reply::Verbatim(Bytes::from(client_line(entry))),
         "list" => {
-            let lines = call_all(shard, |s| {
-                s.clients
-                    .borrow()
-                    .values()
-                    .map(|c| client_line(c))
-                    .collect::<Vec<_>>()
-            })
-            .await;
+            let lines =
+                call_all(shard, |s| s.clients.borrow().values().map(|c| client_line(c)).collect::<Vec<_>>()).await;
             let mut all: Vec<String> = lines.into_iter().flatten().collect();
-            all.sort_by_key(|l| {
-                l.split_whitespace()
-                    .next()
-                    .and_then(|f| f[3..].parse::<u64>().ok())
-                    .unwrap_or(0)
-            });
+            all.sort_by_key(|l| l.split_whitespace().next().and_then(|f| f[3..].parse::<u64>().ok()).unwrap_or(0));
             Reply::Verbatim(Bytes::from(all.concat()))
         }
         "kill" if args.len() >= 3 => {
@@ -297,13 +245,8 @@ pub async fn client(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> R
                 Err(e) => return e,
             };
             let killed: usize = call_all(shard, move |s| {
-                let matching: Vec<Rc<ClientEntry>> = s
-                    .clients
-                    .borrow()
-                    .values()
-                    .filter(|c| filter.matches(c))
-                    .cloned()
-                    .collect();
+                let matching: Vec<Rc<ClientEntry>> =
+                    s.clients.borrow().values().filter(|c| filter.matches(c)).cloned().collect();
                 matching.iter().for_each(|c| c.kill());
                 matching.len()
             })
@@ -332,10 +275,7 @@ pub async fn client(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> R
             .map(|l| Reply::status(l))
             .collect(),
         ),
-        _ => Reply::error(format!(
-            "ERR unknown subcommand '{}'. Try CLIENT HELP.",
-            String::from_utf8_lossy(&args[1])
-        )),
+        _ => Reply::error(format!("ERR unknown subcommand '{}'. Try CLIENT HELP.", String::from_utf8_lossy(&args[1]))),
     }
 }
 
@@ -351,12 +291,7 @@ struct ShardInfo {
 
 fn rss_bytes() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse::<u64>().ok())
-        .unwrap_or(0)
-        * 4096
+    statm.split_whitespace().nth(1).and_then(|p| p.parse::<u64>().ok()).unwrap_or(0) * 4096
 }
 
 fn human_bytes(n: u64) -> String {
@@ -372,13 +307,7 @@ fn cpu_seconds() -> (f64, f64) {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let after = stat.rsplit(')').next().unwrap_or("");
     let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-            / 100.0
-    };
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) / 100.0;
     (ticks(12), ticks(11))
 }
 
@@ -389,13 +318,7 @@ pub async fn info(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> Rep
         connections: s.stats.connections.get(),
         rejected: s.stats.rejected_connections.get(),
         expired: s.data.borrow().dbs.iter().map(|d| d.expired).sum(),
-        dbs: s
-            .data
-            .borrow()
-            .dbs
-            .iter()
-            .map(|d| (d.len(), d.volatile()))
-            .collect(),
+        dbs: s.data.borrow().dbs.iter().map(|d| (d.len(), d.volatile())).collect(),
     })
     .await;
     let sum = |f: fn(&ShardInfo) -> u64| per_shard.iter().map(f).sum::<u64>();
@@ -403,10 +326,7 @@ pub async fn info(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> Rep
     let uptime = shard.shared.started.elapsed().as_secs();
     let rss = rss_bytes();
     let (sys, user) = cpu_seconds();
-    let now_us = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros())
-        .unwrap_or(0);
+    let now_us = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros()).unwrap_or(0);
     let mut sections: Vec<(&str, Vec<String>)> = vec![
         (
             "server",
@@ -425,12 +345,7 @@ pub async fn info(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> Rep
                 format!("uptime_in_days:{}", uptime / 86400),
                 format!("hz:{}", config.hz),
                 format!("shards:{}", shard.shared.shards),
-                format!(
-                    "executable:{}",
-                    std::env::current_exe()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_default()
-                ),
+                format!("executable:{}", std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default()),
             ],
         ),
         (
@@ -474,33 +389,19 @@ pub async fn info(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> Rep
                 "evicted_keys:0".into(),
             ],
         ),
-        (
-            "replication",
-            vec!["role:master".into(), "connected_slaves:0".into()],
-        ),
-        (
-            "cpu",
-            vec![
-                format!("used_cpu_sys:{sys:.6}"),
-                format!("used_cpu_user:{user:.6}"),
-            ],
-        ),
+        ("replication", vec!["role:master".into(), "connected_slaves:0".into()]),
+        ("cpu", vec![format!("used_cpu_sys:{sys:.6}"), format!("used_cpu_user:{user:.6}")]),
     ];
     let mut keyspace = Vec::new();
     for db in 0..config.databases {
-        let (keys, expires) = per_shard
-            .iter()
-            .fold((0, 0), |acc, s| (acc.0 + s.dbs[db].0, acc.1 + s.dbs[db].1));
+        let (keys, expires) = per_shard.iter().fold((0, 0), |acc, s| (acc.0 + s.dbs[db].0, acc.1 + s.dbs[db].1));
         if keys > 0 {
             keyspace.push(format!("db{db}:keys={keys},expires={expires},avg_ttl=0"));
         }
     }
     sections.push(("keyspace", keyspace));
     let wanted: Vec<String> = args[1..].iter().map(|a| lower(a)).collect();
-    let everything = wanted.is_empty()
-        || wanted
-            .iter()
-            .any(|w| matches!(w.as_str(), "all" | "everything" | "default"));
+    let everything = wanted.is_empty() || wanted.iter().any(|w| matches!(w.as_str(), "all" | "everything" | "default"));
     let mut text = String::new();
     for (name, lines) in sections {
         if !everything && !wanted.iter().any(|w| w == name) {
@@ -510,11 +411,7 @@ pub async fn info(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> Rep
             text.push_str("\r\n");
         }
         let title = format!("{}{}", name[..1].to_uppercase(), &name[1..]);
-        let title = if name == "cpu" {
-            "CPU".to_string()
-        } else {
-            title
-        };
+        let title = if name == "cpu" { "CPU".to_string() } else { title };
         text.push_str(&format!("# {title}\r\n"));
         for l in lines {
             text.push_str(&l);
@@ -530,14 +427,21 @@ pub fn config(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
     match sub.as_str() {
         "get" if args.len() >= 3 => {
             let config = shard.shared.config();
-            let mut pairs = Vec::new();
-            for (name, _) in DIRECTIVES {
-                if args[2..]
-                    .iter()
-                    .any(|p| glob_match(&p.to_ascii_lowercase(), name.as_bytes()))
-                {
+            let mut pairs: Vec<(Reply, Reply)> = Vec::new();
+            let mut seen: Vec<&str> = Vec::new();
+            for pattern in &args[2..] {
+                let lowered = pattern.to_ascii_lowercase();
+                // A plain name is echoed back as the client spelled it, as Redis does.
+                let is_glob = lowered.iter().any(|c| matches!(c, b'*' | b'?' | b'['));
+                for (name, _) in DIRECTIVES {
+                    let hit = if is_glob { glob_match(&lowered, name.as_bytes()) } else { lowered == name.as_bytes() };
+                    if !hit || seen.contains(name) {
+                        continue;
+                    }
                     if let Some(v) = config.get(name) {
-                        pairs.push((Reply::bulk(*name), Reply::bulk(v)));
+                        seen.push(name);
+                        let shown = if is_glob { Bytes::from_static(name.as_bytes()) } else { pattern.clone() };
+                        pairs.push((Reply::Bulk(shown), Reply::bulk(v)));
                     }
                 }
             }
@@ -553,19 +457,14 @@ pub fn config(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
                     ));
                 };
                 if *m == Mutability::Startup {
-                    return Reply::error(format!("ERR CONFIG SET failed (possibly related to argument '{name}') - can't set immutable config"));
+                    return Reply::error(format!(
+                        "ERR CONFIG SET failed (possibly related to argument '{name}') - can't set immutable config"
+                    ));
                 }
                 let value = String::from_utf8_lossy(&pair[1]).into_owned();
-                let words = if name == "save" {
-                    vec![value]
-                } else {
-                    value.split_whitespace().map(String::from).collect()
-                };
-                let words = if words.is_empty() {
-                    vec![String::new()]
-                } else {
-                    words
-                };
+                let words =
+                    if name == "save" { vec![value] } else { value.split_whitespace().map(String::from).collect() };
+                let words = if words.is_empty() { vec![String::new()] } else { words };
                 if let Err(e) = config.set(&name, &words) {
                     return Reply::error(format!(
                         "ERR CONFIG SET failed (possibly related to argument '{name}') - {e}"
@@ -577,34 +476,21 @@ pub fn config(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
         }
         "resetstat" if args.len() == 2 => Reply::Ok,
         "rewrite" if args.len() == 2 => err("ERR The server is running without a config file"),
-        "get" | "set" | "resetstat" | "rewrite" => Reply::error(format!(
-            "ERR wrong number of arguments for 'config|{sub}' command"
-        )),
-        _ => Reply::error(format!(
-            "ERR unknown subcommand '{}'. Try CONFIG HELP.",
-            String::from_utf8_lossy(&args[1])
-        )),
+        "get" | "set" | "resetstat" | "rewrite" => {
+            Reply::error(format!("ERR wrong number of arguments for 'config|{sub}' command"))
+        }
+        _ => Reply::error(format!("ERR unknown subcommand '{}'. Try CONFIG HELP.", String::from_utf8_lossy(&args[1]))),
     }
 }
 
 pub fn time(_: &Rc<Shard>, _: &mut Client, _: &[Bytes]) -> Reply {
-    let d = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    Reply::Array(vec![
-        Reply::bulk(d.as_secs().to_string()),
-        Reply::bulk(d.subsec_micros().to_string()),
-    ])
+    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    Reply::Array(vec![Reply::bulk(d.as_secs().to_string()), Reply::bulk(d.subsec_micros().to_string())])
 }
 
 pub fn lastsave(shard: &Rc<Shard>, _: &mut Client, _: &[Bytes]) -> Reply {
     let started = std::time::SystemTime::now() - shard.shared.started.elapsed();
-    Reply::Int(
-        started
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0),
-    )
+    Reply::Int(started.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0))
 }
 
 pub fn shutdown(_: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
@@ -636,14 +522,10 @@ pub async fn debug(_: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
             _ => err(NOT_INTEGER),
         },
         "help" => Reply::Array(
-            [
-                "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                "SLEEP <seconds>",
-                "HELP",
-            ]
-            .iter()
-            .map(|l| Reply::status(l))
-            .collect(),
+            ["DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "SLEEP <seconds>", "HELP"]
+                .iter()
+                .map(|l| Reply::status(l))
+                .collect(),
         ),
         _ => Reply::error(format!(
             "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",

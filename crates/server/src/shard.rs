@@ -70,11 +70,7 @@ impl Shard {
 }
 
 /// Runs `f` on shard `target` and returns its result; inline when local.
-pub async fn call<T: Send + 'static>(
-    shard: &Shard,
-    target: usize,
-    f: impl FnOnce(&Shard) -> T + Send + 'static,
-) -> T {
+pub async fn call<T: Send + 'static>(shard: &Shard, target: usize, f: impl FnOnce(&Shard) -> T + Send + 'static) -> T {
     if target == shard.id {
         return f(shard);
     }
@@ -120,19 +116,11 @@ pub async fn call_all<T: Send + 'static>(
 
 /// Builds and runs shard `id` on the current thread (called inside its executor).
 /// Reports start-up success or failure through `started`.
-pub async fn run(
-    id: usize,
-    shared: Arc<Shared>,
-    inbox: Inbox,
-    started: std::sync::mpsc::Sender<Result<(), String>>,
-) {
+pub async fn run(id: usize, shared: Arc<Shared>, inbox: Inbox, started: std::sync::mpsc::Sender<Result<(), String>>) {
     let config = shared.config();
     let shard = Rc::new(Shard {
         id,
-        data: RefCell::new(ShardData::new(
-            config.databases,
-            ((id as u64 + 1) * 0x9E37_79B9_7F4A_7C15) ^ now_ms(),
-        )),
+        data: RefCell::new(ShardData::new(config.databases, ((id as u64 + 1) * 0x9E37_79B9_7F4A_7C15) ^ now_ms())),
         locks: RefCell::new(LockTable::default()),
         clients: RefCell::new(HashMap::new()),
         stats: Stats::default(),
@@ -140,47 +128,59 @@ pub async fn run(
         shared,
     });
     let ex = glommio::executor();
-    let conn_queue = ex.create_task_queue(
-        Shares::Static(1000),
-        Latency::Matters(Duration::from_millis(1)),
-        "conn",
-    );
+    let conn_queue = ex.create_task_queue(Shares::Static(1000), Latency::Matters(Duration::from_millis(1)), "conn");
     let background = ex.create_task_queue(Shares::Static(100), Latency::NotImportant, "background");
     shard.conn_queue.set(Some(conn_queue));
 
     let mut listeners = Vec::new();
     for addr in &config.bind {
-        match glommio::net::TcpListener::bind((addr.as_str(), config.port)) {
+        match listen(addr, config.port) {
             Ok(l) => listeners.push(l),
             Err(e) => {
-                let _ = started.send(Err(format!(
-                    "Could not create server TCP listening socket {addr}:{}: {e}",
-                    config.port
-                )));
+                let _ = started
+                    .send(Err(format!("Could not create server TCP listening socket {addr}:{}: {e}", config.port)));
                 return;
             }
         }
     }
     let _ = started.send(Ok(()));
 
-    glommio::spawn_local_into(drain_mailbox(shard.clone(), inbox), conn_queue)
-        .expect("spawn mailbox task")
-        .detach();
-    glommio::spawn_local_into(active_expiry(shard.clone()), background)
-        .expect("spawn expiry task")
-        .detach();
+    glommio::spawn_local_into(drain_mailbox(shard.clone(), inbox), conn_queue).expect("spawn mailbox task").detach();
+    glommio::spawn_local_into(active_expiry(shard.clone()), background).expect("spawn expiry task").detach();
     let mut accepts = Vec::new();
     for listener in listeners {
-        let task = glommio::spawn_local_into(
-            crate::conn::accept_loop(shard.clone(), listener),
-            conn_queue,
-        )
-        .expect("spawn accept task");
+        let task = glommio::spawn_local_into(crate::conn::accept_loop(shard.clone(), listener), conn_queue)
+            .expect("spawn accept task");
         accepts.push(task);
     }
     for t in accepts {
         t.await;
     }
+}
+
+/// A listening socket on `addr:port` that every shard binds (SO_REUSEPORT:
+/// the kernel spreads connections over shards) and that a restarted server
+/// can bind again at once despite connections in TIME_WAIT (SO_REUSEADDR,
+/// which glommio's own `bind` does not set).
+fn listen(addr: &str, port: u16) -> std::io::Result<glommio::net::TcpListener> {
+    use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+    use std::net::ToSocketAddrs;
+    use std::os::fd::{FromRawFd, IntoRawFd};
+    let addr = (addr, port)
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "address resolves to nothing"))?;
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    socket.set_reuse_port(true)?;
+    if addr.is_ipv6() {
+        socket.set_only_v6(true)?;
+    }
+    socket.bind(&SockAddr::from(addr))?;
+    // Redis's default tcp-backlog.
+    socket.listen(511)?;
+    // SAFETY: the descriptor is a listening TCP socket we own and hand over whole.
+    Ok(unsafe { glommio::net::TcpListener::from_raw_fd(socket.into_raw_fd()) })
 }
 
 async fn drain_mailbox(shard: Rc<Shard>, inbox: Inbox) {
@@ -202,13 +202,7 @@ async fn drain_mailbox(shard: Rc<Shard>, inbox: Inbox) {
 async fn active_expiry(shard: Rc<Shard>) {
     const SLICE: usize = 200;
     loop {
-        let hz = shard
-            .shared
-            .config
-            .read()
-            .map(|c| c.hz)
-            .unwrap_or(10)
-            .max(1);
+        let hz = shard.shared.config.read().map(|c| c.hz).unwrap_or(10).max(1);
         glommio::timer::sleep(Duration::from_millis(1000 / hz as u64)).await;
         let databases = shard.data.borrow().dbs.len();
         for db in 0..databases {

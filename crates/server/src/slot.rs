@@ -9,11 +9,7 @@ fn crc16(data: &[u8]) -> u16 {
     for &b in data {
         crc ^= (b as u16) << 8;
         for _ in 0..8 {
-            crc = if crc & 0x8000 != 0 {
-                (crc << 1) ^ 0x1021
-            } else {
-                crc << 1
-            };
+            crc = if crc & 0x8000 != 0 { (crc << 1) ^ 0x1021 } else { crc << 1 };
         }
     }
     crc
@@ -38,9 +34,7 @@ pub struct SlotMap {
 
 impl SlotMap {
     pub fn new(shards: usize) -> SlotMap {
-        SlotMap {
-            shard_of_slot: (0..SLOTS).map(|s| (s * shards / SLOTS) as u16).collect(),
-        }
+        SlotMap { shard_of_slot: (0..SLOTS).map(|s| (s * shards / SLOTS) as u16).collect() }
     }
 
     pub fn shard_of(&self, key: &[u8]) -> usize {
