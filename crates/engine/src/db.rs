@@ -34,25 +34,23 @@ impl Db {
 
     /// The live entry under `key`; an expired one is removed on the way.
     pub fn get(&mut self, key: &[u8], now: u64) -> Option<&Entry> {
-        self.expire_if_due(key, now);
-        self.keys.get(key)
+        self.get_mut(key, now).map(|e| &*e)
     }
 
     /// Like `get`, for changing the value in place. Change the TTL with `set_expire`.
     pub fn get_mut(&mut self, key: &[u8], now: u64) -> Option<&mut Entry> {
-        self.expire_if_due(key, now);
-        self.keys.get_mut(key)
+        let mut expired = None;
+        let found = self.keys.get_live(key, |e| e.is_expired(now), &mut expired);
+        if expired.is_some() {
+            // Only reached when `found` is None, so the table is free to update.
+            self.volatile -= 1;
+            self.expired += 1;
+        }
+        found
     }
 
     pub fn contains(&mut self, key: &[u8], now: u64) -> bool {
         self.get(key, now).is_some()
-    }
-
-    fn expire_if_due(&mut self, key: &[u8], now: u64) {
-        if matches!(self.keys.get(key), Some(e) if e.is_expired(now)) {
-            self.remove(key);
-            self.expired += 1;
-        }
     }
 
     /// Stores `value` under `key` with the given expiry (0: none), replacing

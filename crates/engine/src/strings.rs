@@ -127,30 +127,22 @@ pub fn set(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 fn set_generic(ctx: &mut Ctx, key: &[u8], value: &[u8], opts: &SetOptions, expire_at: u64) -> Reply {
-    let old = match get_str(ctx, key) {
-        Ok(v) => v.cloned(),
-        Err(e) if opts.get => return e,
-        // Without GET, SET overwrites a value of any type.
-        Err(_) => None,
-    };
     let now = ctx.now;
-    let found = ctx.db().contains(key, now);
-    let old_reply = || {
-        if opts.get {
-            bulk_or_nil(old.as_ref())
-        } else {
-            Reply::Ok
-        }
+    // One lookup for what SET needs of the old entry: its value (GET), its TTL (KEEPTTL).
+    // (Other types: SET overwrites them, SET ... GET must answer WRONGTYPE.)
+    let (found, old, old_ttl) = match ctx.db().get(key, now) {
+        None => (false, None, 0),
+        Some(e) => match &e.value {
+            Value::Str { data, .. } => (true, opts.get.then(|| data.clone()), e.expire_at()),
+        },
     };
+    let reply = if opts.get { bulk_or_nil(old.as_ref()) } else { Reply::Ok };
     if (opts.nx && found) || (opts.xx && !found) {
-        return if opts.get { bulk_or_nil(old.as_ref()) } else { Reply::Nil };
+        return if opts.get { reply } else { Reply::Nil };
     }
-    let ttl = match (opts.keepttl, ctx.db().get(key, now)) {
-        (true, Some(e)) => e.expire_at(),
-        _ => expire_at,
-    };
+    let ttl = if opts.keepttl && found { old_ttl } else { expire_at };
     ctx.db().set(key, Value::string(Bytes::copy_from_slice(value)), ttl);
-    old_reply()
+    reply
 }
 
 pub fn setnx(ctx: &mut Ctx, args: &[Bytes]) -> Reply {

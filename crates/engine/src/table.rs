@@ -16,6 +16,15 @@ const SEGMENT_MAX: usize = 1024;
 pub const POS_BITS: u32 = 54;
 pub const POS_END: u64 = 1 << POS_BITS;
 
+/// The hash a segment's `hashbrown` table sees. Segments are picked by the
+/// top bits of the hash, and hashbrown takes its 7-bit control tag from the
+/// top bits too: unmixed, every key of a segment would share one tag and each
+/// probe would compare keys in full. Rotating keeps the tag and the bucket
+/// index (low bits) clear of the bits that chose the segment.
+fn inner(hash: u64) -> u64 {
+    hash.rotate_left(32)
+}
+
 struct Segment<V> {
     depth: u32,
     entries: HashTable<(Bytes, V)>,
@@ -70,13 +79,27 @@ impl<V> KeyTable<V> {
     pub fn get(&self, key: &[u8]) -> Option<&V> {
         let h = self.hash(key);
         let seg = &self.segments[self.segment_of(h)];
-        seg.entries.find(h, |(k, _)| k == key).map(|(_, v)| v)
+        seg.entries.find(inner(h), |(k, _)| k == key).map(|(_, v)| v)
     }
 
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut V> {
         let h = self.hash(key);
         let s = self.segment_of(h);
-        self.segments[s].entries.find_mut(h, |(k, _)| k == key).map(|(_, v)| v)
+        self.segments[s].entries.find_mut(inner(h), |(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// One lookup that also drops a dead entry: `None` when the key is
+    /// missing or `dead` says so (the entry is then removed and returned in `removed`).
+    pub fn get_live(&mut self, key: &[u8], dead: impl Fn(&V) -> bool, removed: &mut Option<V>) -> Option<&mut V> {
+        let h = self.hash(key);
+        let s = self.segment_of(h);
+        let entry = self.segments[s].entries.find_entry(inner(h), |(k, _)| k == key).ok()?;
+        if dead(&entry.get().1) {
+            self.len -= 1;
+            *removed = Some(entry.remove().0 .1);
+            return None;
+        }
+        Some(&mut entry.into_mut().1)
     }
 
     pub fn contains(&self, key: &[u8]) -> bool {
@@ -87,7 +110,7 @@ impl<V> KeyTable<V> {
     pub fn insert(&mut self, key: Bytes, value: V) -> Option<V> {
         let h = self.hash(&key);
         let mut s = self.segment_of(h);
-        if let Some((_, v)) = self.segments[s].entries.find_mut(h, |(k, _)| *k == key) {
+        if let Some((_, v)) = self.segments[s].entries.find_mut(inner(h), |(k, _)| *k == key) {
             return Some(std::mem::replace(v, value));
         }
         if self.segments[s].entries.len() >= SEGMENT_MAX {
@@ -95,7 +118,7 @@ impl<V> KeyTable<V> {
             s = self.segment_of(h);
         }
         let hasher = &self.hasher;
-        self.segments[s].entries.insert_unique(h, (key, value), |(k, _)| hasher.hash_one(&k[..]));
+        self.segments[s].entries.insert_unique(inner(h), (key, value), |(k, _)| inner(hasher.hash_one(&k[..])));
         self.len += 1;
         None
     }
@@ -103,7 +126,7 @@ impl<V> KeyTable<V> {
     pub fn remove(&mut self, key: &[u8]) -> Option<(Bytes, V)> {
         let h = self.hash(key);
         let s = self.segment_of(h);
-        let entry = self.segments[s].entries.find_entry(h, |(k, _)| k == key).ok()?;
+        let entry = self.segments[s].entries.find_entry(inner(h), |(k, _)| k == key).ok()?;
         self.len -= 1;
         Some(entry.remove().0)
     }
@@ -122,7 +145,7 @@ impl<V> KeyTable<V> {
         let mut entries = HashTable::with_capacity(upper.len().max(16));
         for item in upper {
             let h = hasher.hash_one(&item.0[..]);
-            entries.insert_unique(h, item, |(k, _)| hasher.hash_one(&k[..]));
+            entries.insert_unique(inner(h), item, |(k, _)| inner(hasher.hash_one(&k[..])));
         }
         let new_index = self.segments.len() as u32;
         self.segments.push(Segment { depth: depth + 1, entries });

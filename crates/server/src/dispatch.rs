@@ -64,10 +64,10 @@ pub struct Client {
 /// One command bound for a shard.
 struct Item {
     index: usize,
+    cmd: &'static Command,
     handler: Handler,
     args: Vec<Bytes>,
     db: usize,
-    keys: Vec<LockKey>,
     mode: Mode,
 }
 
@@ -85,12 +85,17 @@ fn exec(shard: &Shard, handler: Handler, db: usize, args: &[Bytes]) -> Reply {
 /// (with every item after it) until they are free; `finish` gets the replies.
 fn run_items(shard: &Shard, mut items: VecDeque<Item>, mut replies: Replies, finish: Box<dyn FnOnce(Replies)>) {
     while let Some(item) = items.pop_front() {
-        if !shard.locks.borrow().can_run(&item.keys, item.mode) {
-            let (keys, mode) = (item.keys.clone(), item.mode);
-            items.push_front(item);
-            let on_grant = Box::new(move |s: &Shard| run_items(s, items, replies, finish));
-            shard.locks.borrow_mut().enqueue(Waiter { keys, mode, hold: false, on_grant });
-            return;
+        // Keys are only worked out when something is locked at all.
+        if !shard.locks.borrow().is_idle() {
+            let databases = shard.data.borrow().dbs.len();
+            let keys = command_keys(item.cmd, &item.args, item.db, databases);
+            if !shard.locks.borrow().can_run(&keys, item.mode) {
+                let mode = item.mode;
+                items.push_front(item);
+                let on_grant = Box::new(move |s: &Shard| run_items(s, items, replies, finish));
+                shard.locks.borrow_mut().enqueue(Waiter { keys, mode, hold: false, on_grant });
+                return;
+            }
         }
         let reply = exec(shard, item.handler, item.db, &item.args);
         replies.push((item.index, reply));
@@ -195,6 +200,14 @@ impl Locked {
             });
         }
     }
+}
+
+/// The shard owning all of a keyed command's keys, or `None` when they span shards.
+fn single_shard(shard: &Shard, cmd: &Command, args: &[Bytes]) -> Option<usize> {
+    let mut positions = cmd.key_positions(args.len());
+    let Some(first) = positions.next() else { return Some(shard.id) };
+    let target = shard.shard_of(&args[first]);
+    positions.all(|i| shard.shard_of(&args[i]) == target).then_some(target)
 }
 
 /// Where a keyed command's keys are: (db, key) pairs. COPY ... DB n puts its
@@ -334,14 +347,16 @@ pub async fn execute_batch(
             }
             Exec::Keyed(handler) => {
                 let mode = if cmd.has(commands::WRITE) { Mode::Write } else { Mode::Read };
-                let keys = command_keys(cmd, &args, client.db, databases);
-                let first = keys.first().map_or(shard.id, |k| shard.shard_of(&k.1));
-                if keys.iter().all(|k| shard.shard_of(&k.1) == first) {
-                    groups.by_shard[first].push_back(Item { index, handler, args, db: client.db, keys, mode });
-                    groups.pending = true;
-                } else {
-                    groups.flush(shard, &mut replies).await;
-                    replies[index] = Some(run_multi_shard(shard, handler, client.db, args, keys, mode).await);
+                match single_shard(shard, cmd, &args) {
+                    Some(target) => {
+                        groups.by_shard[target].push_back(Item { index, cmd, handler, args, db: client.db, mode });
+                        groups.pending = true;
+                    }
+                    None => {
+                        groups.flush(shard, &mut replies).await;
+                        let keys = command_keys(cmd, &args, client.db, databases);
+                        replies[index] = Some(run_multi_shard(shard, handler, client.db, args, keys, mode).await);
+                    }
                 }
             }
         }
