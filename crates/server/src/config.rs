@@ -16,7 +16,6 @@ pub struct Config {
     pub dir: String,
     pub dbfilename: String,
     pub maxclients: usize,
-    pub timeout: u64,
     pub tcp_keepalive: u64,
     pub loglevel: String,
     /// How long an idle shard spins before parking, in microseconds: a parked
@@ -36,7 +35,6 @@ impl Default for Config {
             dir: ".".into(),
             dbfilename: "dump.rdb".into(),
             maxclients: 10000,
-            timeout: 0,
             tcp_keepalive: 300,
             loglevel: "notice".into(),
             spin_before_park_us: 50,
@@ -124,7 +122,7 @@ impl Config {
             "dir" => self.dir = one()?.to_string(),
             "dbfilename" => self.dbfilename = one()?.to_string(),
             "maxclients" => self.maxclients = number(one()?)?,
-            "timeout" => self.timeout = number(one()?)?,
+            "timeout" => only(&v, &["0"], "closing idle clients is not supported yet: use timeout 0")?,
             "tcp-keepalive" => self.tcp_keepalive = number(one()?)?,
             "loglevel" => {
                 only(
@@ -169,7 +167,7 @@ impl Config {
             "dir" => std::fs::canonicalize(&self.dir).map(|p| p.display().to_string()).unwrap_or(self.dir.clone()),
             "dbfilename" => self.dbfilename.clone(),
             "maxclients" => self.maxclients.to_string(),
-            "timeout" => self.timeout.to_string(),
+            "timeout" => "0".into(),
             "tcp-keepalive" => self.tcp_keepalive.to_string(),
             "loglevel" => self.loglevel.clone(),
             "spin-before-park" => self.spin_before_park_us.to_string(),
@@ -222,7 +220,14 @@ pub fn from_args(argv: Vec<String>) -> Result<Config, String> {
         cmd = cmd
             .arg(clap::Arg::new(*name).long(*name).num_args(0..).value_name("VALUE").action(clap::ArgAction::Append));
     }
-    let matches = cmd.try_get_matches_from(argv).map_err(|e| e.to_string())?;
+    let matches = match cmd.try_get_matches_from(argv) {
+        Ok(m) => m,
+        // --help and --version print to stdout and exit 0, as clap does by default.
+        Err(e) if matches!(e.kind(), clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion) => {
+            e.exit()
+        }
+        Err(e) => return Err(e.to_string()),
+    };
     let mut config = Config::default();
     if let Some(file) = matches.get_one::<String>("config_file") {
         config.load_file(Path::new(file))?;

@@ -135,7 +135,10 @@ fn main() {
         .init();
     if let Err(e) = run() {
         eprintln!("{e}");
-        log::error!("{e}");
         std::process::exit(1);
     }
 }
+
+/// jemalloc, as Redis uses: every command allocates and frees small buffers.
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;

@@ -366,7 +366,7 @@ pub async fn info(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> Rep
                 "maxmemory:0".into(),
                 "maxmemory_human:0B".into(),
                 "maxmemory_policy:noeviction".into(),
-                "mem_allocator:libc".into(),
+                "mem_allocator:jemalloc".into(),
             ],
         ),
         (
