@@ -72,6 +72,16 @@ struct SetOptions {
     expire: Option<(ExpireUnit, Bytes)>,
 }
 
+impl SetOptions {
+    /// The absolute expiry the options ask for (0: none), checked as `cmd` checks it.
+    fn expire_at(&self, now: u64, cmd: &str) -> Result<u64, Reply> {
+        match &self.expire {
+            Some((unit, arg)) => absolute_expire(arg, *unit, now, cmd),
+            None => Ok(0),
+        }
+    }
+}
+
 /// Parses SET's and GETEX's options the way Redis's
 /// `parseExtendedStringArgumentsOrReply` does: any conflict is a syntax error.
 fn parse_set_options(args: &[Bytes], is_getex: bool) -> Result<SetOptions, Reply> {
@@ -116,12 +126,9 @@ pub fn set(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Ok(o) => o,
         Err(e) => return e,
     };
-    let expire_at = match &opts.expire {
-        Some((unit, arg)) => match absolute_expire(arg, *unit, ctx.now, "set") {
-            Ok(at) => at,
-            Err(e) => return e,
-        },
-        None => 0,
+    let expire_at = match opts.expire_at(ctx.now, "set") {
+        Ok(at) => at,
+        Err(e) => return e,
     };
     set_generic(ctx, &args[1], &args[2], &opts, expire_at)
 }
@@ -200,12 +207,9 @@ pub fn getex(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Ok(None) => return Reply::Nil,
         Err(e) => return e,
     };
-    let expire_at = match &opts.expire {
-        Some((unit, arg)) => match absolute_expire(arg, *unit, ctx.now, "getex") {
-            Ok(at) => at,
-            Err(e) => return e,
-        },
-        None => 0,
+    let expire_at = match opts.expire_at(ctx.now, "getex") {
+        Ok(at) => at,
+        Err(e) => return e,
     };
     let key = &args[1];
     if opts.persist {
