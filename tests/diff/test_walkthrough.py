@@ -102,3 +102,29 @@ def test_scan_iter(port):
     assert len(set(r.scan_iter())) == 270
     assert set(r.scan_iter(match="other:1?")) == {"other:%d" % i for i in range(10, 20)}
     r.close()
+
+
+def test_optimistic_transaction(port):
+    """WATCH/MULTI/EXEC the way redis-py users write it: transaction() and WatchError."""
+    r = redis.Redis(host="127.0.0.1", port=port, decode_responses=True)
+    r.set("balance", 10)
+
+    def debit(pipe):
+        balance = int(pipe.get("balance"))
+        pipe.multi()
+        pipe.set("balance", balance - 3)
+
+    r.transaction(debit, "balance")
+    assert r.get("balance") == "7"
+
+    other = redis.Redis(host="127.0.0.1", port=port, decode_responses=True)
+    with r.pipeline() as pipe:
+        pipe.watch("balance")
+        other.set("balance", 100)  # another client writes between WATCH and EXEC
+        pipe.multi()
+        pipe.set("balance", 0)
+        with pytest.raises(redis.WatchError):
+            pipe.execute()
+    assert r.get("balance") == "100"
+    r.close()
+    other.close()

@@ -205,6 +205,8 @@ pub static COMMANDS: &[Command] = &[
     local!("multi", 1, NOSCRIPT | LOADING | STALE | FAST, "transactions", crate::multi::multi),
     server!("exec", 1, NOSCRIPT | LOADING | STALE, "transactions", crate::multi::exec),
     local!("discard", 1, NOSCRIPT | LOADING | STALE | FAST, "transactions", crate::multi::discard),
+    server!("watch", -2, NOSCRIPT | LOADING | STALE | FAST, "transactions", crate::watch::watch),
+    server!("unwatch", 1, NOSCRIPT | LOADING | STALE | FAST, "transactions", crate::watch::unwatch_cmd),
     // Server.
     server!("info", -1, LOADING | STALE, "server", srv::info),
     local!("config", -2, ADMIN | NOSCRIPT | LOADING | STALE, "server", srv::config),

@@ -87,8 +87,10 @@ async fn serve(shard: Rc<Shard>, mut stream: TcpStream) {
         parser: RequestParser::new(authenticated),
         close: false,
         multi: None,
+        watching: None,
     };
     serve_client(&shard, &mut stream, &mut client).await;
+    crate::watch::unwatch(&shard, &mut client);
     shard.clients.borrow_mut().remove(&id);
     let _ = stream.close().await;
 }

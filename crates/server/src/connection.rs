@@ -127,6 +127,7 @@ pub fn quit(_: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> Reply {
 pub fn reset(shard: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> Reply {
     client.db = 0;
     client.multi = None;
+    crate::watch::unwatch(shard, client);
     client.resp3 = false;
     client.entry.resp.set(2);
     *client.entry.name.borrow_mut() = None;

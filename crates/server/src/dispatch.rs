@@ -59,6 +59,8 @@ pub struct Client {
     pub close: bool,
     /// Commands queued since MULTI.
     pub multi: Option<crate::multi::Queue>,
+    /// Keys watched for the next EXEC.
+    pub watching: Option<crate::watch::Watching>,
 }
 
 /// One command bound for a shard.
@@ -74,11 +76,19 @@ struct Item {
 type Replies = Vec<(usize, Reply)>;
 
 /// Runs a handler on this shard's data.
-fn exec(shard: &Shard, handler: Handler, db: usize, args: &[Bytes]) -> Reply {
+fn exec(shard: &Shard, item: &Item) -> Reply {
     shard.stats.commands.set(shard.stats.commands.get() + 1);
-    let mut data = shard.data.borrow_mut();
-    let mut ctx = Ctx { data: &mut data, db, now: now_ms() };
-    handler(&mut ctx, args)
+    let reply = {
+        let mut data = shard.data.borrow_mut();
+        (item.handler)(&mut Ctx { data: &mut data, db: item.db, now: now_ms() }, &item.args)
+    };
+    // Any write that did not fail may have changed its keys (erring towards failing a WATCH).
+    if item.mode == Mode::Write && !reply.is_error() && !shard.watches.borrow().is_empty() {
+        let databases = shard.data.borrow().dbs.len();
+        let watches = shard.watches.borrow();
+        command_keys(item.cmd, &item.args, item.db, databases).iter().for_each(|k| watches.touch(k));
+    }
+    reply
 }
 
 /// Runs items in order on this shard. An item whose keys are locked waits
@@ -97,7 +107,7 @@ fn run_items(shard: &Shard, mut items: VecDeque<Item>, mut replies: Replies, fin
                 return;
             }
         }
-        let reply = exec(shard, item.handler, item.db, &item.args);
+        let reply = exec(shard, &item);
         replies.push((item.index, reply));
     }
     finish(replies)
@@ -174,6 +184,14 @@ impl Locked {
         Locked { scratch, by_shard, mode }
     }
 
+    /// Unlocks the keys without writing anything back.
+    pub fn release_unchanged(self, shard: &Shard) {
+        let mode = self.mode;
+        for (target, keys) in self.by_shard {
+            post(shard, target, move |s| s.release(&keys, mode));
+        }
+    }
+
     /// Sends the locked keys' new state (for writes) back and unlocks them.
     pub fn write_back_and_release(self, shard: &Shard) {
         let (mode, now) = (self.mode, now_ms());
@@ -195,6 +213,10 @@ impl Locked {
                             }
                         }
                     }
+                }
+                if mode == Mode::Write {
+                    let watches = s.watches.borrow();
+                    keys.iter().for_each(|k| watches.touch(k));
                 }
                 s.release(&keys, mode);
             });
@@ -285,7 +307,7 @@ impl Groups {
             if shard.locks.borrow().is_idle() {
                 // The common case: nothing is locked, run straight through.
                 for item in local {
-                    replies[item.index] = Some(exec(shard, item.handler, item.db, &item.args));
+                    replies[item.index] = Some(exec(shard, &item));
                 }
             } else {
                 let (tx, rx) = oneshot();

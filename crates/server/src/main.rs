@@ -16,6 +16,7 @@ mod multi;
 mod server_cmds;
 mod shard;
 mod slot;
+mod watch;
 
 use glommio::{LocalExecutorBuilder, Placement};
 use shard::Shared;

@@ -42,7 +42,8 @@ pub fn multi(_: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> Reply {
     Reply::Ok
 }
 
-pub fn discard(_: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> Reply {
+pub fn discard(shard: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> Reply {
+    crate::watch::unwatch(shard, client);
     match client.multi.take() {
         Some(_) => Reply::Ok,
         None => err("ERR DISCARD without MULTI"),
@@ -52,6 +53,7 @@ pub fn discard(_: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> Reply {
 pub async fn exec(shard: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> Reply {
     let Some(queue) = client.multi.take() else { return err("ERR EXEC without MULTI") };
     if queue.failed {
+        crate::watch::unwatch(shard, client);
         return err("EXECABORT Transaction discarded because of previous errors.");
     }
     let commands: Vec<&'static Command> =
@@ -74,6 +76,13 @@ pub async fn exec(shard: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> Reply 
         }
     }
     let mut locked = Locked::acquire(shard, keys, mode).await;
+    let dirty = client.watching.as_ref().is_some_and(|w| w.is_dirty());
+    crate::watch::unwatch(shard, client);
+    if dirty {
+        // A watched key changed: run nothing, write nothing back.
+        locked.release_unchanged(shard);
+        return Reply::NilArray;
+    }
     let mut replies = Vec::with_capacity(commands.len());
     for (cmd, args) in commands.into_iter().zip(queue.commands) {
         shard.stats.commands.set(shard.stats.commands.get() + 1);

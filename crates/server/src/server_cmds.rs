@@ -124,7 +124,12 @@ pub async fn flushdb(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> 
     if !flush_mode_ok(args) {
         return err(SYNTAX);
     }
-    on_all_dbs(shard, client.db, |ctx| ctx.db().clear()).await;
+    let db = client.db;
+    call_all(shard, move |s| {
+        s.data.borrow_mut().dbs[db].clear();
+        s.watches.borrow().touch_db(Some(db));
+    })
+    .await;
     Reply::Ok
 }
 
@@ -132,7 +137,11 @@ pub async fn flushall(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Repl
     if !flush_mode_ok(args) {
         return err(SYNTAX);
     }
-    call_all(shard, |s| s.data.borrow_mut().dbs.iter_mut().for_each(|db| db.clear())).await;
+    call_all(shard, |s| {
+        s.data.borrow_mut().dbs.iter_mut().for_each(|db| db.clear());
+        s.watches.borrow().touch_db(None);
+    })
+    .await;
     Reply::Ok
 }
 
@@ -147,7 +156,13 @@ pub async fn swapdb(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply 
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => return e,
     };
-    call_all(shard, move |s| s.data.borrow_mut().dbs.swap(a, b)).await;
+    call_all(shard, move |s| {
+        s.data.borrow_mut().dbs.swap(a, b);
+        let watches = s.watches.borrow();
+        watches.touch_db(Some(a));
+        watches.touch_db(Some(b));
+    })
+    .await;
     Reply::Ok
 }
 

@@ -53,6 +53,8 @@ pub struct Shard {
     pub stats: Stats,
     /// The task queue connections are served from.
     pub conn_queue: Cell<Option<TaskQueueHandle>>,
+    /// Keys on this shard that clients WATCH.
+    pub watches: RefCell<crate::watch::Watches>,
 }
 
 impl Shard {
@@ -125,6 +127,7 @@ pub async fn run(id: usize, shared: Arc<Shared>, inbox: Inbox, started: std::syn
         clients: RefCell::new(HashMap::new()),
         stats: Stats::default(),
         conn_queue: Cell::new(None),
+        watches: RefCell::new(crate::watch::Watches::default()),
         shared,
     });
     let ex = glommio::executor();

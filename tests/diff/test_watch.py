@@ -1,0 +1,55 @@
+"""WATCH/UNWATCH with two clients: the same script on redis-server and Tessera
+(keys spread over shards), every reply compared."""
+import pytest
+
+KEYS = ["w:%d" % i for i in range(6)]
+
+# (client, command) steps: client 0 watches and runs transactions, client 1 interferes.
+SCRIPTS = {
+    "untouched_exec_runs": [
+        (0, ("SET", KEYS[0], "1")), (0, ("WATCH", KEYS[0], KEYS[1])), (0, ("MULTI",)),
+        (0, ("INCR", KEYS[0])), (0, ("SET", KEYS[2], "x")), (0, ("EXEC",)), (0, ("MGET", *KEYS[:3])),
+    ],
+    "write_by_other_client_aborts": [
+        (0, ("SET", KEYS[0], "1")), (0, ("WATCH", KEYS[0])), (1, ("SET", KEYS[0], "2")),
+        (0, ("MULTI",)), (0, ("INCR", KEYS[0])), (0, ("EXEC",)), (0, ("GET", KEYS[0])),
+    ],
+    "write_to_key_on_another_shard_aborts": [
+        (0, ("WATCH", KEYS[3], KEYS[4], KEYS[5])), (1, ("DEL", KEYS[5])), (1, ("SET", KEYS[4], "v")),
+        (0, ("MULTI",)), (0, ("SET", KEYS[0], "t")), (0, ("EXEC",)), (0, ("EXISTS", KEYS[0])),
+    ],
+    "unwatch_forgets": [
+        (0, ("WATCH", KEYS[0])), (1, ("SET", KEYS[0], "2")), (0, ("UNWATCH",)),
+        (0, ("MULTI",)), (0, ("SET", KEYS[1], "ok")), (0, ("EXEC",)), (0, ("GET", KEYS[1])),
+    ],
+    "exec_clears_watch": [
+        (0, ("WATCH", KEYS[0])), (0, ("MULTI",)), (0, ("PING",)), (0, ("EXEC",)),
+        (1, ("SET", KEYS[0], "later")), (0, ("MULTI",)), (0, ("GET", KEYS[0])), (0, ("EXEC",)),
+    ],
+    "discard_clears_watch": [
+        (0, ("WATCH", KEYS[1])), (0, ("MULTI",)), (0, ("DISCARD",)), (1, ("SET", KEYS[1], "x")),
+        (0, ("MULTI",)), (0, ("GET", KEYS[1])), (0, ("EXEC",)),
+    ],
+    "flushall_aborts": [
+        (0, ("SET", KEYS[2], "1")), (0, ("WATCH", KEYS[2])), (1, ("FLUSHALL",)),
+        (0, ("MULTI",)), (0, ("SET", KEYS[3], "x")), (0, ("EXEC",)), (0, ("EXISTS", KEYS[3])),
+    ],
+    "misuse": [
+        (0, ("WATCH",)), (0, ("MULTI",)), (0, ("WATCH", KEYS[0])), (0, ("EXEC",)), (0, ("UNWATCH", "x")),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_watch(servers, name):
+    replies = []
+    for server in servers:
+        clients = [server.connect(), server.connect()]
+        try:
+            clients[0].send("FLUSHALL")
+            replies.append([clients[who].send(*cmd) for who, cmd in SCRIPTS[name]])
+        finally:
+            for c in clients:
+                c.close()
+    for (who, cmd), expected, got in zip(SCRIPTS[name], *replies):
+        assert expected == got, "client %d %r\n  redis:   %r\n  tessera: %r" % (who, cmd, expected, got)
