@@ -76,11 +76,13 @@ struct Item {
 type Replies = Vec<(usize, Reply)>;
 
 /// Runs a handler on this shard's data.
-fn exec(shard: &Shard, item: &Item) -> Reply {
+/// Runs one command on this shard at time `now` (one clock read serves a
+/// whole batch: it runs within microseconds, expiry works in milliseconds).
+fn exec(shard: &Shard, item: &Item, now: u64) -> Reply {
     shard.stats.commands.set(shard.stats.commands.get() + 1);
     let reply = {
         let mut data = shard.data.borrow_mut();
-        (item.handler)(&mut Ctx { data: &mut data, db: item.db, now: now_ms() }, &item.args)
+        (item.handler)(&mut Ctx { data: &mut data, db: item.db, now }, &item.args)
     };
     // Any write that did not fail may have changed its keys (erring towards failing a WATCH).
     if item.mode == Mode::Write && !reply.is_error() && !shard.watches.borrow().is_empty() {
@@ -94,6 +96,7 @@ fn exec(shard: &Shard, item: &Item) -> Reply {
 /// Runs items in order on this shard. An item whose keys are locked waits
 /// (with every item after it) until they are free; `finish` gets the replies.
 fn run_items(shard: &Shard, mut items: VecDeque<Item>, mut replies: Replies, finish: Box<dyn FnOnce(Replies)>) {
+    let now = now_ms();
     while let Some(item) = items.pop_front() {
         // Keys are only worked out when something is locked at all.
         if !shard.locks.borrow().is_idle() {
@@ -107,7 +110,7 @@ fn run_items(shard: &Shard, mut items: VecDeque<Item>, mut replies: Replies, fin
                 return;
             }
         }
-        let reply = exec(shard, &item);
+        let reply = exec(shard, &item, now);
         replies.push((item.index, reply));
     }
     finish(replies)
@@ -306,8 +309,9 @@ impl Groups {
         if !local.is_empty() {
             if shard.locks.borrow().is_idle() {
                 // The common case: nothing is locked, run straight through.
+                let now = now_ms();
                 for item in local {
-                    replies[item.index] = Some(exec(shard, &item));
+                    replies[item.index] = Some(exec(shard, &item, now));
                 }
             } else {
                 let (tx, rx) = oneshot();
