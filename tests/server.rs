@@ -73,6 +73,16 @@ fn a_killed_server_restarts_at_once_on_its_port() {
 }
 
 #[test]
+fn sighup_is_ignored_like_redis() {
+    let server = Server::start(2, &[]);
+    let status = Command::new("kill").args(["-HUP", &server.pid().to_string()]).status().unwrap();
+    assert!(status.success());
+    std::thread::sleep(Duration::from_millis(200));
+    let pong: String = redis::cmd("PING").query(&mut server.conn()).unwrap();
+    assert_eq!(pong, "PONG");
+}
+
+#[test]
 fn bad_bind_address_and_bad_flags_are_clear_errors() {
     let out = Command::new(binary()).args(["--port", "1", "--bind", "no.such.host.invalid"]).output().unwrap();
     assert!(!out.status.success());

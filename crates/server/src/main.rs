@@ -70,6 +70,12 @@ fn check_bind(bind: &[String], port: u16) -> Result<(), String> {
 
 fn run() -> Result<(), String> {
     let mut config = config::from_args(std::env::args().collect())?;
+    // Like redis-server: a closed terminal (or an orphaned, stopped process
+    // group, which the kernel sends SIGHUP) must not kill the server.
+    // SAFETY: installing SIG_IGN for SIGHUP before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGHUP, libc::SIG_IGN);
+    }
     let cpus = allowed_cpus();
     if config.shards == 0 {
         config.shards = cpus.len();
