@@ -292,16 +292,16 @@ fn incr_by(ctx: &mut Ctx, key: &[u8], delta: i64) -> Reply {
     let Some(new) = current.checked_add(delta) else {
         return err(OVERFLOW);
     };
-    store_keep_ttl(ctx, key, Bytes::from(new.to_string()));
+    store_keep_ttl(ctx, key, Value::string(Bytes::from(new.to_string())));
     Reply::Int(new)
 }
 
-/// Replaces a string's value, keeping its TTL (INCR and friends do).
-fn store_keep_ttl(ctx: &mut Ctx, key: &[u8], data: Bytes) {
+/// Replaces a key's value, keeping its TTL (INCR, INCRBYFLOAT, SETRANGE do).
+fn store_keep_ttl(ctx: &mut Ctx, key: &[u8], value: Value) {
     let now = ctx.now;
     match ctx.db().get_mut(key, now) {
-        Some(entry) => entry.value = Value::string(data),
-        None => ctx.db().set(key, Value::string(data), 0),
+        Some(entry) => entry.value = value,
+        None => ctx.db().set(key, value, 0),
     }
 }
 
@@ -337,12 +337,7 @@ pub fn incrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     match incr_by_float(current.as_deref(), &args[2]) {
         Ok(text) => {
             let data = Bytes::from(text);
-            let now = ctx.now;
-            let value = Value::Str { data: data.clone(), enc: StrEncoding::NotInt };
-            match ctx.db().get_mut(key, now) {
-                Some(entry) => entry.value = value,
-                None => ctx.db().set(key, value, 0),
-            }
+            store_keep_ttl(ctx, key, Value::Str { data: data.clone(), enc: StrEncoding::NotInt });
             Reply::Bulk(data)
         }
         Err(IncrError::NotFinite) => err("ERR increment would produce NaN or Infinity"),
@@ -401,12 +396,7 @@ pub fn setrange(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     }
     buf[offset..offset + value.len()].copy_from_slice(value);
     let new_len = buf.len();
-    let now = ctx.now;
-    let data = buf.freeze();
-    match ctx.db().get_mut(key, now) {
-        Some(entry) => entry.value = Value::Str { data, enc: StrEncoding::Raw },
-        None => ctx.db().set(key, Value::Str { data, enc: StrEncoding::Raw }, 0),
-    }
+    store_keep_ttl(ctx, key, Value::Str { data: buf.freeze(), enc: StrEncoding::Raw });
     Reply::Int(new_len as i64)
 }
 

@@ -75,7 +75,6 @@ struct Item {
 
 type Replies = Vec<(usize, Reply)>;
 
-/// Runs a handler on this shard's data.
 /// Runs one command on this shard at time `now` (one clock read serves a
 /// whole batch: it runs within microseconds, expiry works in milliseconds).
 fn exec(shard: &Shard, item: &Item, now: u64) -> Reply {
@@ -189,24 +188,27 @@ impl Locked {
 
     /// Unlocks the keys without writing anything back.
     pub fn release_unchanged(self, shard: &Shard) {
-        let mode = self.mode;
-        for (target, keys) in self.by_shard {
-            post(shard, target, move |s| s.release(&keys, mode));
-        }
+        self.release(shard, false);
     }
 
     /// Sends the locked keys' new state (for writes) back and unlocks them.
     pub fn write_back_and_release(self, shard: &Shard) {
+        self.release(shard, true);
+    }
+
+    fn release(self, shard: &Shard, write_back: bool) {
         let (mode, now) = (self.mode, now_ms());
+        let write_back = write_back && mode == Mode::Write;
         let mut scratch = self.scratch;
         for (target, keys) in self.by_shard {
-            let writes: Vec<(LockKey, Option<Entry>)> = match mode {
-                Mode::Write => keys.iter().map(|k| (k.clone(), scratch.dbs[k.0].get(&k.1, now).cloned())).collect(),
-                Mode::Read => Vec::new(),
+            let writes: Vec<(LockKey, Option<Entry>)> = if write_back {
+                keys.iter().map(|k| (k.clone(), scratch.dbs[k.0].get(&k.1, now).cloned())).collect()
+            } else {
+                Vec::new()
             };
             // No need to wait: the keys stay locked until this has been applied.
             post(shard, target, move |s| {
-                {
+                if write_back {
                     let mut data = s.data.borrow_mut();
                     for ((kdb, key), entry) in writes {
                         match entry {
@@ -216,8 +218,6 @@ impl Locked {
                             }
                         }
                     }
-                }
-                if mode == Mode::Write {
                     let watches = s.watches.borrow();
                     keys.iter().for_each(|k| watches.touch(k));
                 }

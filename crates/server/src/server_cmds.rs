@@ -326,7 +326,7 @@ fn cpu_seconds() -> (f64, f64) {
     (ticks(12), ticks(11))
 }
 
-pub async fn info(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> Reply {
+pub async fn info(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
     let per_shard = call_all(shard, |s| ShardInfo {
         clients: s.clients.borrow().len(),
         commands: s.stats.commands.get(),
@@ -433,7 +433,6 @@ pub async fn info(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> Rep
             text.push_str("\r\n");
         }
     }
-    let _ = client;
     Reply::Verbatim(Bytes::from(text))
 }
 
