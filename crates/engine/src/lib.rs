@@ -7,13 +7,19 @@
 pub mod args;
 pub mod db;
 pub mod glob;
+pub mod hashes;
 pub mod keys;
+pub mod limits;
+pub mod lists;
 mod longdouble;
+pub mod sets;
 pub mod shard;
 pub mod strings;
 pub mod table;
+pub mod types;
 pub mod value;
+pub mod zsets;
 
 pub use db::Db;
 pub use shard::{now_ms, Ctx, Handler, ShardData};
-pub use value::{Entry, Value};
+pub use value::{Collection, Entry, Value};

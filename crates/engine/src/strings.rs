@@ -13,6 +13,7 @@ fn get_str<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a Bytes>, Reply>
     match ctx.db().get(key, now) {
         None => Ok(None),
         Some(Entry { value: Value::Str { data, .. }, .. }) => Ok(Some(data)),
+        Some(_) => Err(err(WRONGTYPE)),
     }
 }
 
@@ -141,6 +142,8 @@ fn set_generic(ctx: &mut Ctx, key: &[u8], value: &[u8], opts: &SetOptions, expir
         None => (false, None, 0),
         Some(e) => match &e.value {
             Value::Str { data, .. } => (true, opts.get.then(|| data.clone()), e.expire_at()),
+            _ if opts.get => return err(WRONGTYPE),
+            _ => (true, None, e.expire_at()),
         },
     };
     let reply = if opts.get { bulk_or_nil(old.as_ref()) } else { Reply::Ok };
@@ -270,6 +273,7 @@ pub fn append(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             *enc = StrEncoding::Raw;
             Reply::Int(data.len() as i64)
         }
+        Some(_) => err(WRONGTYPE),
     }
 }
 

@@ -1,10 +1,17 @@
 //! Values stored under keys.
 
+use crate::types::{Hash, List, Set, ZSet};
 use bytes::Bytes;
 
+/// A key's value. Collections are boxed so an entry in the key table stays
+/// as small as a string's.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Str { data: Bytes, enc: StrEncoding },
+    List(Box<List>),
+    Hash(Box<Hash>),
+    Set(Box<Set>),
+    ZSet(Box<ZSet>),
 }
 
 /// How Redis would have encoded a string, which depends on how it was made.
@@ -27,6 +34,10 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str { .. } => "string",
+            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -34,6 +45,7 @@ impl Value {
     pub fn is_shared_integer(&self) -> bool {
         match self {
             Value::Str { data, enc } => *enc == StrEncoding::Auto && matches!(resp::parse_i64(data), Some(0..=9999)),
+            _ => false,
         }
     }
 
@@ -46,6 +58,10 @@ impl Value {
                 _ if data.len() > 44 => "raw",
                 _ => "embstr",
             },
+            Value::List(l) => l.encoding(),
+            Value::Hash(h) => h.encoding(),
+            Value::Set(s) => s.encoding(),
+            Value::ZSet(z) => z.encoding(),
         }
     }
 }
@@ -70,3 +86,42 @@ impl Entry {
         self.expire_at != 0 && self.expire_at <= now
     }
 }
+
+/// A collection type stored under a key: how to find it in a [`Value`] and
+/// how to wrap it into one. `Ctx::read`/`write`/`write_or_create` use it to
+/// give every family the same WRONGTYPE and create-on-write behaviour.
+pub trait Collection: Default {
+    fn of(v: &Value) -> Option<&Self>;
+    fn of_mut(v: &mut Value) -> Option<&mut Self>;
+    fn into_value(self) -> Value;
+    fn is_empty(&self) -> bool;
+}
+
+macro_rules! collection {
+    ($ty:ident, $variant:ident) => {
+        impl Collection for $ty {
+            fn of(v: &Value) -> Option<&Self> {
+                match v {
+                    Value::$variant(c) => Some(c),
+                    _ => None,
+                }
+            }
+            fn of_mut(v: &mut Value) -> Option<&mut Self> {
+                match v {
+                    Value::$variant(c) => Some(c),
+                    _ => None,
+                }
+            }
+            fn into_value(self) -> Value {
+                Value::$variant(Box::new(self))
+            }
+            fn is_empty(&self) -> bool {
+                $ty::is_empty(self)
+            }
+        }
+    };
+}
+collection!(List, List);
+collection!(Hash, Hash);
+collection!(Set, Set);
+collection!(ZSet, ZSet);

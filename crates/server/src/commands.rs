@@ -62,6 +62,10 @@ pub struct Command {
     /// Redis's key-spec flags (COMMAND INFO): one spec for all keys, or
     /// `first|second` when the first key and the rest are used differently.
     pub key_flags: &'static str,
+    /// For commands whose keys `keys` cannot describe (a `numkeys` argument,
+    /// an optional STORE key): finds their positions in the arguments.
+    /// Returns what it can on malformed arguments; the handler reports the error.
+    pub find_keys: Option<fn(&[Bytes]) -> Vec<usize>>,
     pub exec: Exec,
 }
 
@@ -76,12 +80,16 @@ impl Command {
     }
 
     /// Positions of the key arguments in `args`.
-    pub fn key_positions(&self, argc: usize) -> impl Iterator<Item = usize> {
+    pub fn key_positions(&self, args: &[Bytes]) -> Vec<usize> {
+        if let Some(find) = self.find_keys {
+            return find(args).into_iter().filter(|&i| i < args.len()).collect();
+        }
+        let argc = args.len();
         let (first, last, step) = self.keys;
         let last = if last < 0 { argc as i32 + last } else { last.min(argc as i32 - 1) };
         let (first, step) = (first.max(0) as usize, step.max(1) as usize);
         let end = if self.keys.0 == 0 { 0 } else { (last + 1).max(0) as usize };
-        (first..end).step_by(step)
+        (first..end).step_by(step).collect()
     }
 
     pub fn flag_names(&self) -> Vec<&'static str> {
@@ -90,7 +98,13 @@ impl Command {
 }
 
 macro_rules! keyed {
-    ($name:literal, $key_flags:literal, $arity:expr, $flags:expr, $group:literal, $keys:expr, $h:path) => {
+    (@find) => {
+        None
+    };
+    (@find $find:path) => {
+        Some($find)
+    };
+    ($name:literal, $key_flags:literal, $arity:expr, $flags:expr, $group:literal, $keys:expr, $h:path $(, find = $find:path)?) => {
         Command {
             name: $name,
             arity: $arity,
@@ -98,6 +112,7 @@ macro_rules! keyed {
             group: $group,
             keys: $keys,
             key_flags: $key_flags,
+            find_keys: keyed!(@find $($find)?),
             exec: Exec::Keyed($h),
         }
     };
@@ -111,6 +126,7 @@ macro_rules! local {
             group: $group,
             keys: (0, 0, 0),
             key_flags: "",
+            find_keys: None,
             exec: Exec::Conn($h),
         }
     };
@@ -124,6 +140,7 @@ macro_rules! server {
             group: $group,
             keys: (0, 0, 0),
             key_flags: "",
+            find_keys: None,
             exec: Exec::Server(|s, c, a| Box::pin($h(s, c, a))),
         }
     };
@@ -184,6 +201,16 @@ pub static COMMANDS: &[Command] = &[
     keyed!("copy", "RO access|OW update", -3, WD, "generic", K2, keys::copy),
     keyed!("move", "RW access delete", 3, WF, "generic", K1, keys::move_),
     keyed!("object", "RO", -2, RO, "generic", (2, 2, 1), keys::object),
+    // Lists.
+    // (end of lists)
+    // Hashes.
+    // (end of hashes)
+    // Sets.
+    // (end of sets)
+    // Sorted sets.
+    // (end of sorted sets)
+    // Bitmaps and HyperLogLog.
+    // (end of bitmaps and hyperloglog)
     server!("keys", 2, RO, "generic", srv::keys),
     server!("scan", -2, RO, "generic", srv::scan),
     server!("randomkey", 1, RO, "generic", srv::randomkey),
@@ -215,6 +242,26 @@ pub static COMMANDS: &[Command] = &[
     local!("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE, "server", srv::shutdown),
     server!("debug", -2, ADMIN | NOSCRIPT | LOADING | STALE, "server", srv::debug),
 ];
+
+/// Keys for commands shaped `CMD numkeys key [key ...] ...` (LMPOP, SINTERCARD, ZUNION, ...).
+pub fn keys_after_numkeys(args: &[Bytes]) -> Vec<usize> {
+    numkeys_at(args, 1)
+}
+
+/// Keys for commands shaped `CMD dest numkeys key [key ...] ...` (ZUNIONSTORE, ...).
+pub fn dest_then_numkeys(args: &[Bytes]) -> Vec<usize> {
+    let mut keys = vec![1];
+    keys.extend(numkeys_at(args, 2));
+    keys
+}
+
+/// The `numkeys` keys that follow the count at position `at`.
+fn numkeys_at(args: &[Bytes], at: usize) -> Vec<usize> {
+    match args.get(at).and_then(|n| resp::parse_i64(n)) {
+        Some(n) if n > 0 && (n as usize) < args.len() - at => (at + 1..=at + n as usize).collect(),
+        _ => Vec::new(),
+    }
+}
 
 /// Looks a command up by name, case-insensitively.
 pub fn lookup(name: &[u8]) -> Option<&'static Command> {
@@ -250,10 +297,11 @@ mod tests {
     #[test]
     fn key_positions() {
         let mset = lookup(b"mset").unwrap();
-        assert_eq!(mset.key_positions(5).collect::<Vec<_>>(), vec![1, 3]);
+        let args = |n: usize| (0..n).map(|i| Bytes::from(i.to_string())).collect::<Vec<_>>();
+        assert_eq!(mset.key_positions(&args(5)), vec![1, 3]);
         let get = lookup(b"get").unwrap();
-        assert_eq!(get.key_positions(2).collect::<Vec<_>>(), vec![1]);
+        assert_eq!(get.key_positions(&args(2)), vec![1]);
         let ping = lookup(b"ping").unwrap();
-        assert_eq!(ping.key_positions(2).count(), 0);
+        assert!(ping.key_positions(&args(2)).is_empty());
     }
 }

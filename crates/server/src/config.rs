@@ -21,6 +21,9 @@ pub struct Config {
     /// How long an idle shard spins before parking, in microseconds: a parked
     /// cross-shard round trip costs ~38 µs here, a spinning one ~16 µs.
     pub spin_before_park_us: u64,
+    /// Encoding thresholds (`hash-max-listpack-entries`, ...), by directive name;
+    /// `apply_limits` hands them to the engine.
+    pub limits: Vec<(&'static str, i64)>,
 }
 
 impl Default for Config {
@@ -38,6 +41,7 @@ impl Default for Config {
             tcp_keepalive: 300,
             loglevel: "notice".into(),
             spin_before_park_us: 50,
+            limits: engine::limits::all(),
         }
     }
 }
@@ -75,6 +79,13 @@ pub const DIRECTIVES: &[(&str, Mutability)] = &[
     ("protected-mode", Mutability::Runtime),
     ("logfile", Mutability::Startup),
     ("enable-debug-command", Mutability::Startup),
+    ("list-max-listpack-size", Mutability::Runtime),
+    ("list-compress-depth", Mutability::Runtime),
+    ("hash-max-listpack-entries", Mutability::Runtime),
+    ("hash-max-listpack-value", Mutability::Runtime),
+    ("set-max-intset-entries", Mutability::Runtime),
+    ("zset-max-listpack-entries", Mutability::Runtime),
+    ("zset-max-listpack-value", Mutability::Runtime),
 ];
 
 fn number<T: std::str::FromStr>(v: &str) -> Result<T, String> {
@@ -150,6 +161,17 @@ impl Config {
             "protected-mode" => only(&v, &["yes", "no"], "argument must be 'yes' or 'no'")?,
             "logfile" => only(v.trim_matches('"'), &[""], "logging goes to stderr: use logfile \"\"")?,
             "enable-debug-command" => only(&v, &["yes", "no", "local"], "argument must be 'yes', 'no' or 'local'")?,
+            _ if self.limits.iter().any(|(n, _)| *n == name) => {
+                let v: i64 = number(one()?)?;
+                // Only list-max-listpack-size takes negatives (a node size class), as in Redis.
+                if name == "list-max-listpack-size" && !(-5..=i32::MAX as i64).contains(&v) {
+                    return Err("argument must be between -5 and 2147483647 inclusive".into());
+                }
+                if name != "list-max-listpack-size" && v < 0 {
+                    return Err("argument must be between 0 and 9223372036854775807 inclusive".into());
+                }
+                self.limits.iter_mut().filter(|(n, _)| *n == name).for_each(|l| l.1 = v);
+            }
             _ => return Err(format!("Bad directive or wrong number of arguments: '{name}'")),
         }
         Ok(())
@@ -178,8 +200,15 @@ impl Config {
             "maxmemory-policy" => "noeviction".into(),
             "protected-mode" => "no".into(),
             "enable-debug-command" => "yes".into(),
-            _ => return None,
+            _ => return self.limits.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string()),
         })
+    }
+
+    /// Hands the encoding thresholds to the engine (at start and after CONFIG SET).
+    pub fn apply_limits(&self) {
+        for (name, v) in &self.limits {
+            engine::limits::set_by_name(name, *v);
+        }
     }
 
     /// Applies a config file in redis.conf syntax: one directive per line,

@@ -146,6 +146,13 @@ fn acl_categories(c: &Command) -> Vec<Reply> {
     cats.push(match c.group {
         "generic" => "@keyspace",
         "string" => "@string",
+        "list" => "@list",
+        "hash" => "@hash",
+        "set" => "@set",
+        "sorted_set" => "@sortedset",
+        "bitmap" => "@bitmap",
+        "hyperloglog" => "@hyperloglog",
+        "geo" => "@geo",
         "connection" => "@connection",
         "transactions" => "@transaction",
         _ => "@admin",
@@ -263,7 +270,7 @@ pub fn command(_: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
             if !c.arity_ok(rest.len()) {
                 return err("ERR Invalid number of arguments specified for command");
             }
-            Reply::Array(c.key_positions(rest.len()).map(|i| Reply::Bulk(rest[i].clone())).collect())
+            Reply::Array(c.key_positions(rest).into_iter().map(|i| Reply::Bulk(rest[i].clone())).collect())
         }
         "help" => Reply::Array(
             [

@@ -229,7 +229,8 @@ impl Locked {
 
 /// The shard owning all of a keyed command's keys, or `None` when they span shards.
 fn single_shard(shard: &Shard, cmd: &Command, args: &[Bytes]) -> Option<usize> {
-    let mut positions = cmd.key_positions(args.len());
+    let positions = cmd.key_positions(args);
+    let mut positions = positions.into_iter();
     let Some(first) = positions.next() else { return Some(shard.id) };
     let target = shard.shard_of(&args[first]);
     positions.all(|i| shard.shard_of(&args[i]) == target).then_some(target)
@@ -238,7 +239,7 @@ fn single_shard(shard: &Shard, cmd: &Command, args: &[Bytes]) -> Option<usize> {
 /// Where a keyed command's keys are: (db, key) pairs. COPY ... DB n puts its
 /// destination in another database.
 pub fn command_keys(cmd: &Command, args: &[Bytes], db: usize, databases: usize) -> Vec<LockKey> {
-    let mut keys: Vec<LockKey> = cmd.key_positions(args.len()).map(|i| (db, args[i].clone())).collect();
+    let mut keys: Vec<LockKey> = cmd.key_positions(args).into_iter().map(|i| (db, args[i].clone())).collect();
     if cmd.name == "copy" {
         if let Ok((dst_db, _)) = engine::keys::parse_copy_options(args, db, databases) {
             if let Some(dst) = keys.get_mut(1) {

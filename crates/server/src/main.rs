@@ -70,6 +70,7 @@ fn check_bind(bind: &[String], port: u16) -> Result<(), String> {
 
 fn run() -> Result<(), String> {
     let mut config = config::from_args(std::env::args().collect())?;
+    config.apply_limits();
     // Like redis-server: a closed terminal (or an orphaned, stopped process
     // group, which the kernel sends SIGHUP) must not kill the server.
     // SAFETY: installing SIG_IGN for SIGHUP before any thread starts.

@@ -485,6 +485,7 @@ pub fn config(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
                     ));
                 }
             }
+            config.apply_limits();
             *shard.shared.config.write().expect("config lock") = config;
             Reply::Ok
         }

@@ -1,0 +1,1 @@
+//! The hash command family (skeleton: to be built out).

@@ -1,0 +1,1 @@
+//! The list command family (skeleton: to be built out).

@@ -1,0 +1,1 @@
+//! The set command family (skeleton: to be built out).

@@ -1,0 +1,21 @@
+//! The zset value type (skeleton: to be built out by the zset family).
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ZSet {
+    len: usize,
+}
+
+impl ZSet {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The name OBJECT ENCODING replies with.
+    pub fn encoding(&self) -> &'static str {
+        "zset"
+    }
+}

@@ -1,0 +1,1 @@
+//! The zset command family (skeleton: to be built out).
