@@ -5,9 +5,11 @@
 //! [`Ctx`]; no handler awaits, so a command is atomic on its shard.
 
 pub mod args;
+pub mod bitmaps;
 pub mod db;
 pub mod glob;
 pub mod hashes;
+pub mod hyperloglog;
 pub mod keys;
 pub mod limits;
 pub mod lists;

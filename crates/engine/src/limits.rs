@@ -32,11 +32,12 @@ limits! {
     /// Positive: entries per listpack node; negative -1..-5: node size 4..64 KiB.
     LIST_MAX_LISTPACK_SIZE, set_list_max_listpack_size, "list-max-listpack-size" = -2;
     LIST_COMPRESS_DEPTH, set_list_compress_depth, "list-compress-depth" = 0;
-    HASH_MAX_LISTPACK_ENTRIES, set_hash_max_listpack_entries, "hash-max-listpack-entries" = 128;
+    HASH_MAX_LISTPACK_ENTRIES, set_hash_max_listpack_entries, "hash-max-listpack-entries" = 512;
     HASH_MAX_LISTPACK_VALUE, set_hash_max_listpack_value, "hash-max-listpack-value" = 64;
     SET_MAX_INTSET_ENTRIES, set_set_max_intset_entries, "set-max-intset-entries" = 512;
     ZSET_MAX_LISTPACK_ENTRIES, set_zset_max_listpack_entries, "zset-max-listpack-entries" = 128;
     ZSET_MAX_LISTPACK_VALUE, set_zset_max_listpack_value, "zset-max-listpack-value" = 64;
+    HLL_SPARSE_MAX_BYTES, set_hll_sparse_max_bytes, "hll-sparse-max-bytes" = 3000;
 }
 
 pub fn list_max_listpack_size() -> i64 {
@@ -56,4 +57,7 @@ pub fn zset_max_listpack_entries() -> usize {
 }
 pub fn zset_max_listpack_value() -> usize {
     ZSET_MAX_LISTPACK_VALUE.load(Relaxed) as usize
+}
+pub fn hll_sparse_max_bytes() -> usize {
+    HLL_SPARSE_MAX_BYTES.load(Relaxed) as usize
 }

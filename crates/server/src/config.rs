@@ -86,6 +86,7 @@ pub const DIRECTIVES: &[(&str, Mutability)] = &[
     ("set-max-intset-entries", Mutability::Runtime),
     ("zset-max-listpack-entries", Mutability::Runtime),
     ("zset-max-listpack-value", Mutability::Runtime),
+    ("hll-sparse-max-bytes", Mutability::Runtime),
 ];
 
 fn number<T: std::str::FromStr>(v: &str) -> Result<T, String> {
@@ -103,7 +104,7 @@ fn only(v: &str, allowed: &[&str], why: &str) -> Result<(), String> {
 impl Config {
     /// Applies one directive. `args` are its words after the name.
     pub fn set(&mut self, name: &str, args: &[String]) -> Result<(), String> {
-        let name = name.to_ascii_lowercase();
+        let name = unalias(&name.to_ascii_lowercase());
         let v = args.join(" ");
         let one = || {
             if args.len() == 1 {
@@ -228,6 +229,11 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// Redis 7 still takes the pre-7 `ziplist` names of the encoding thresholds.
+pub fn unalias(name: &str) -> String {
+    name.replace("-ziplist-", "-listpack-")
 }
 
 fn bad_line(path: &Path, n: usize, line: &str, why: &str) -> String {

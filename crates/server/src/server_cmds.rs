@@ -448,7 +448,11 @@ pub fn config(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
                 // A plain name is echoed back as the client spelled it, as Redis does.
                 let is_glob = lowered.iter().any(|c| matches!(c, b'*' | b'?' | b'['));
                 for (name, _) in DIRECTIVES {
-                    let hit = if is_glob { glob_match(&lowered, name.as_bytes()) } else { lowered == name.as_bytes() };
+                    let hit = if is_glob {
+                        glob_match(&lowered, name.as_bytes())
+                    } else {
+                        crate::config::unalias(&String::from_utf8_lossy(&lowered)) == *name
+                    };
                     if !hit || seen.contains(name) {
                         continue;
                     }
@@ -464,7 +468,7 @@ pub fn config(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
         "set" if args.len() >= 4 && args.len().is_multiple_of(2) => {
             let mut config = shard.shared.config();
             for pair in args[2..].chunks(2) {
-                let name = lower(&pair[0]);
+                let name = crate::config::unalias(&lower(&pair[0]));
                 let Some((_, m)) = DIRECTIVES.iter().find(|(n, _)| *n == name) else {
                     return Reply::error(format!(
                         "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"

@@ -1,0 +1,1 @@
+//! HyperLogLog: PFADD, PFCOUNT, PFMERGE in Redis's HLL format (skeleton: to be built out).
