@@ -309,6 +309,14 @@ fn rss_bytes() -> u64 {
     statm.split_whitespace().nth(1).and_then(|p| p.parse::<u64>().ok()).unwrap_or(0) * 4096
 }
 
+/// Bytes allocated through jemalloc: Redis's `used_memory` (it counts its own allocations).
+fn allocated_bytes() -> u64 {
+    use tikv_jemalloc_ctl::{epoch, stats};
+    // Statistics are cached until the epoch advances.
+    let _ = epoch::advance();
+    stats::allocated::read().map(|b| b as u64).unwrap_or(0)
+}
+
 fn human_bytes(n: u64) -> String {
     match n {
         n if n >= 1 << 30 => format!("{:.2}G", n as f64 / (1u64 << 30) as f64),
@@ -340,6 +348,7 @@ pub async fn info(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
     let config = shard.shared.config();
     let uptime = shard.shared.started.elapsed().as_secs();
     let rss = rss_bytes();
+    let used = allocated_bytes();
     let (sys, user) = cpu_seconds();
     let now_us = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros()).unwrap_or(0);
     let mut sections: Vec<(&str, Vec<String>)> = vec![
@@ -374,8 +383,8 @@ pub async fn info(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
         (
             "memory",
             vec![
-                format!("used_memory:{rss}"),
-                format!("used_memory_human:{}", human_bytes(rss)),
+                format!("used_memory:{used}"),
+                format!("used_memory_human:{}", human_bytes(used)),
                 format!("used_memory_rss:{rss}"),
                 format!("used_memory_rss_human:{}", human_bytes(rss)),
                 "maxmemory:0".into(),
