@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Tessera vs redis-server, same machine, same settings, same load generator.
 #
-#   bench/compare.sh [pinned|unpinned|all]      (default: all)
+#   bench/compare.sh [pinned|unpinned|all|types]      (default: all)
 #
 # pinned   : each server pinned to CPU $SERVER_CPU (Tessera --shards 1),
 #            load generator pinned to CPU $LOADGEN_CPU.
 # unpinned : Tessera --shards 2 vs redis-server, nothing pinned.
+# types    : pinned, with the data-structure cases ($TYPE_TESTS and
+#            $TYPE_CUSTOM) instead of SET/GET.
 #
 # For every configuration both servers are started on free ports bound to
 # 127.0.0.1, the keyspace is preloaded into both, and then each case is run
@@ -23,6 +25,10 @@
 #   REQUESTS_P1=200000 REQUESTS_PIPELINED=2000000   per-depth defaults
 #                 (sized so one SET+GET invocation takes ~5-10 s here)
 #   CLIENTS=50 KEYSPACE=100000 DATASIZE=32 PIPELINES="1 16"
+#   TESTS=set,get     redis-benchmark -t list for pinned/unpinned
+#   TYPE_TESTS=lpush,lpop,sadd,hset,zadd   -t list for the types mode
+#   TYPE_CUSTOM="ZRANGE myzset 0 99 WITHSCORES"   extra command(s) for the types
+#                 mode, ';'-separated, run after TYPE_TESTS (ZADD fills myzset)
 #   SHARDS_UNPINNED=2 SERVER_CPU=1 LOADGEN_CPU=0
 #   MEMTIER=auto|0    run memtier_benchmark when on PATH (auto) or never (0)
 #   MEMTIER_TEST_TIME=10 MEMTIER_CLIENTS=25 MEMTIER_THREADS=2
@@ -39,7 +45,7 @@ usage() {
 
 MODE=${1:-all}
 case "$MODE" in
-    pinned|unpinned|all) ;;
+    pinned|unpinned|all|types) ;;
     -h|--help|help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
 esac
@@ -56,6 +62,9 @@ CLIENTS=${CLIENTS:-50}
 KEYSPACE=${KEYSPACE:-100000}
 DATASIZE=${DATASIZE:-32}
 PIPELINES=${PIPELINES:-"1 16"}
+TESTS=${TESTS:-set,get}
+TYPE_TESTS=${TYPE_TESTS:-lpush,lpop,sadd,hset,zadd}
+TYPE_CUSTOM=${TYPE_CUSTOM:-"ZRANGE myzset 0 99 WITHSCORES"}
 REQUESTS=${REQUESTS:-}
 REQUESTS_P1=${REQUESTS_P1:-200000}
 REQUESTS_PIPELINED=${REQUESTS_PIPELINED:-2000000}
@@ -323,17 +332,30 @@ run_load() {
     return 1
 }
 
-# run_redis_benchmark SERVER PIPELINE
+# run_redis_benchmark SERVER PIPELINE: the -t tests, then each custom command.
 run_redis_benchmark() {
-    local srv=$1 p=$2 port n out t line
+    local srv=$1 p=$2 custom
+    run_redis_benchmark_once "$srv" "$p" -t "$CFG_TESTS"
+    local IFS=';'
+    for custom in $CFG_CUSTOM; do
+        IFS=' ' read -r -a words <<<"$custom"
+        [[ ${#words[@]} -gt 0 ]] && run_redis_benchmark_once "$srv" "$p" "${words[@]}"
+    done
+}
+
+# run_redis_benchmark_once SERVER PIPELINE ARGS...: one redis-benchmark
+# invocation; every row of its CSV becomes a case.
+run_redis_benchmark_once() {
+    local srv=$1 p=$2 port n out t line tag
+    shift 2
     port=$(port_of "$srv")
     n=$(requests_for "$p")
-    # shellcheck disable=SC2054  # "-t set,get" is one argument
     local -a cmd=(${LOADGEN_PREFIX[@]+"${LOADGEN_PREFIX[@]}"} "$REDIS_BENCHMARK" -h "$HOST" -p "$port"
-                  -c "$CLIENTS" -n "$n" -r "$KEYSPACE" -d "$DATASIZE" -P "$p" -t set,get --csv)
+                  -c "$CLIENTS" -n "$n" -r "$KEYSPACE" -d "$DATASIZE" -P "$p" --csv "$@")
     add_cmd "$(quote_cmd "${cmd[@]}")    # $srv"
-    out="$WORKDIR/$CFG-rb-$srv-P$p-round$ROUND.csv"
-    log "[$CFG] round $ROUND/$ROUNDS: redis-benchmark -P $p -n $n against $srv (port $port)"
+    tag=$(printf '%s' "$*" | tr -c 'A-Za-z0-9' '_' | cut -c1-40)
+    out="$WORKDIR/$CFG-rb-$srv-P$p-$tag-round$ROUND.csv"
+    log "[$CFG] round $ROUND/$ROUNDS: redis-benchmark -P $p -n $n $* against $srv (port $port)"
     focus_on "$srv"
     if ! run_load "$out" "${cmd[@]}"; then
         log "[$CFG] redis-benchmark against $srv failed (see $out.stderr)"
@@ -341,17 +363,20 @@ run_redis_benchmark() {
     fi
     resume_all
     check_alive "$srv"
-    for t in SET GET; do
+    # csv: "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+    local rows
+    rows=$(awk -F'","' 'NR > 1 && NF >= 7 { gsub(/"/, ""); print $1 }' "$out" 2>/dev/null || true)
+    if [[ -z $rows ]]; then
+        log "[$CFG] no rows in redis-benchmark output for $srv"
+        FAILURES=$((FAILURES + 1))
+        rows=$*
+    fi
+    while IFS= read -r t; do
         add_case "$t|$p"
-        # csv: "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
-        line=$(awk -F, -v t="$t" '{ gsub(/"/, "") } $1 == t { print $2, $5, $7; exit }' "$out")
-        if [[ -z $line ]]; then
-            log "[$CFG] no $t row in redis-benchmark output for $srv"
-            FAILURES=$((FAILURES + 1))
-            line="n/a n/a n/a"
-        fi
+        line=$(awk -F'","' -v t="$t" '{ gsub(/"/, "") } $1 == t { print $2, $5, $7; exit }' "$out")
+        [[ -n $line ]] || line="n/a n/a n/a"
         RES["$CFG|$t|$p|$srv"]+="$line"$'\n'
-    done
+    done <<<"$rows"
 }
 
 # Prints "ops p50 p99" from the last Totals line of memtier's text output.
@@ -412,7 +437,11 @@ run_memtier() {
 run_config() {
     local cfg=$1 shards pin p srv
     CFG=$cfg
-    if [[ $cfg == pinned ]]; then
+    CFG_TESTS=$TESTS; CFG_CUSTOM=""
+    if [[ $cfg == types ]]; then
+        CFG_TESTS=$TYPE_TESTS; CFG_CUSTOM=$TYPE_CUSTOM
+    fi
+    if [[ $cfg == pinned || $cfg == types ]]; then
         shards=1; pin=1; LOADGEN_PREFIX=(taskset -c "$LOADGEN_CPU")
     else
         shards=$SHARDS_UNPINNED; pin=0; LOADGEN_PREFIX=()
@@ -435,7 +464,7 @@ run_config() {
             for srv in $order; do run_redis_benchmark "$srv" "$p"; done
         done
     done
-    if [[ $USE_MEMTIER == 1 ]]; then
+    if [[ $USE_MEMTIER == 1 && $cfg != types ]]; then
         for p in $PIPELINES; do
             for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
                 order="redis tessera"; ((ROUND % 2)) || order="tessera redis"
@@ -484,6 +513,8 @@ report_config() {
     local cfg=$1 item c p ro rp50 rp99 to tp50 tp99 title
     if [[ $cfg == pinned ]]; then
         title="(a) pinned: servers on CPU $SERVER_CPU (tessera --shards 1), load generator on CPU $LOADGEN_CPU"
+    elif [[ $cfg == types ]]; then
+        title="(c) data structures, pinned: servers on CPU $SERVER_CPU (tessera --shards 1), load generator on CPU $LOADGEN_CPU"
     else
         title="(b) unpinned: tessera --shards ${SHARDS[$cfg]} vs redis-server, nothing pinned"
     fi
@@ -545,7 +576,7 @@ CPU_MODEL=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/
 NPROC=$(nproc)
 KERNEL=$(uname -sr)
 
-if [[ $MODE == pinned || $MODE == all ]] && ((NPROC < 2)); then
+if [[ $MODE != unpinned ]] && ((NPROC < 2)); then
     die "pinned mode needs at least 2 CPUs (have $NPROC)"
 fi
 
@@ -554,6 +585,7 @@ case "$MODE" in
     pinned) CONFIGS=(pinned) ;;
     unpinned) CONFIGS=(unpinned) ;;
     all) CONFIGS=(pinned unpinned) ;;
+    types) CONFIGS=(types) ;;
 esac
 
 START=$(date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -569,7 +601,7 @@ for p in $PIPELINES; do REQ_DESC+="${REQ_DESC:+, }P=$p: $(requests_for "$p")"; d
     echo "- redis-server: ${REDIS_VERSION:-unknown}"
     echo "- tessera: ${TESSERA_VERSION:-unknown}${TESSERA_VERSION_INFO:+ (INFO: $TESSERA_VERSION_INFO)}; binary $TESSERA_BIN; repo $GIT_REV"
     echo "- Load: ${RB_VERSION:-redis-benchmark}${MEMTIER_VERSION:+; $MEMTIER_VERSION}"
-    echo "- redis-benchmark: -t set,get, $CLIENTS clients, -r $KEYSPACE random keys, -d $DATASIZE byte values, requests per test: $REQ_DESC; keyspace preloaded so GETs hit"
+    echo "- redis-benchmark: -t $TESTS (types mode: -t $TYPE_TESTS, then: $TYPE_CUSTOM), $CLIENTS clients, -r $KEYSPACE random keys, -d $DATASIZE byte values, requests per test: $REQ_DESC; keyspace preloaded so GETs hit"
     if [[ $USE_MEMTIER == 1 ]]; then
         echo "- memtier_benchmark: ratio 1:1, key-maximum $KEYSPACE, -d $DATASIZE, -c $MEMTIER_CLIENTS -t $MEMTIER_THREADS, ${MEMTIER_TEST_TIME}s per run"
     else

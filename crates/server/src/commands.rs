@@ -51,6 +51,9 @@ pub enum Exec {
     Server(for<'a> fn(&'a Rc<Shard>, &'a mut Client, &'a [Bytes]) -> LocalFuture<'a>),
 }
 
+/// Finds the key positions of a command whose keys `(first, last, step)` cannot describe.
+pub type KeyFinder = fn(&[Bytes]) -> Vec<usize>;
+
 pub struct Command {
     pub name: &'static str,
     /// Redis's convention: N exactly N arguments (the name included), -N at least N.
@@ -65,7 +68,7 @@ pub struct Command {
     /// For commands whose keys `keys` cannot describe (a `numkeys` argument,
     /// an optional STORE key): finds their positions in the arguments.
     /// Returns what it can on malformed arguments; the handler reports the error.
-    pub find_keys: Option<fn(&[Bytes]) -> Vec<usize>>,
+    pub find_keys: Option<KeyFinder>,
     pub exec: Exec,
 }
 

@@ -64,16 +64,16 @@ pub struct Client {
 }
 
 /// One command bound for a shard.
-struct Item {
-    index: usize,
-    cmd: &'static Command,
-    handler: Handler,
-    args: Vec<Bytes>,
-    db: usize,
-    mode: Mode,
+pub struct Item {
+    pub index: usize,
+    pub cmd: &'static Command,
+    pub handler: Handler,
+    pub args: Vec<Bytes>,
+    pub db: usize,
+    pub mode: Mode,
 }
 
-type Replies = Vec<(usize, Reply)>;
+pub type Replies = Vec<(usize, Reply)>;
 
 /// Runs one command on this shard at time `now` (one clock read serves a
 /// whole batch: it runs within microseconds, expiry works in milliseconds).
@@ -113,6 +113,32 @@ fn run_items(shard: &Shard, mut items: VecDeque<Item>, mut replies: Replies, fin
         replies.push((item.index, reply));
     }
     finish(replies)
+}
+
+/// Runs a transaction whose keys all live on this shard as one step, in
+/// place: waits until none of `keys` is locked, then, unless a watched key
+/// changed (`finish(None)`), runs every item back to back with no await in
+/// between, so nobody sees it half done and nothing is copied.
+pub fn run_transaction(
+    shard: &Shard,
+    items: Vec<Item>,
+    keys: Vec<LockKey>,
+    mode: Mode,
+    watched: Option<crate::watch::Flag>,
+    finish: Box<dyn FnOnce(Option<Replies>)>,
+) {
+    let run = move |s: &Shard| {
+        if watched.is_some_and(|f| f.load(std::sync::atomic::Ordering::SeqCst)) {
+            return finish(None);
+        }
+        let now = now_ms();
+        finish(Some(items.iter().map(|item| (item.index, exec(s, item, now))).collect()))
+    };
+    if shard.locks.borrow().can_run(&keys, mode) {
+        run(shard);
+    } else {
+        shard.locks.borrow_mut().enqueue(Waiter { keys, mode, hold: false, on_grant: Box::new(run) });
+    }
 }
 
 /// Locks `keys` on this shard (waiting behind conflicting holders), then

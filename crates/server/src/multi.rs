@@ -1,13 +1,18 @@
 //! The transaction family: MULTI, EXEC, DISCARD.
 //!
-//! EXEC locks every key its queued commands touch, on every shard, in one
-//! go (ascending shard order, as for any multi-shard command), runs the
-//! queue over those keys, then writes them back and unlocks: no other client
-//! sees the transaction half done.
+//! When every key a transaction touches lives on one shard (always, with one
+//! shard; with hash tags, on any number), EXEC ships its keyed commands to
+//! that shard, which runs them back to back in place once none of the keys is
+//! locked. Otherwise EXEC locks every key on every shard in one go (ascending
+//! shard order, as for any multi-shard command), runs the queue over copies
+//! of those keys, then writes them back and unlocks. Either way no other
+//! client sees the transaction half done.
 
 use crate::commands::{self, Command, Exec};
-use crate::dispatch::{command_keys, Client, Locked};
+use crate::dispatch::{command_keys, run_transaction, Client, Item, Locked};
 use crate::locks::Mode;
+use crate::mailbox::oneshot;
+use crate::shard::post;
 use crate::shard::Shard;
 use bytes::Bytes;
 use engine::args::err;
@@ -61,7 +66,9 @@ pub async fn exec(shard: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> Reply 
     // The keys each command will touch, in the database it will run in (SELECT may change it).
     let databases = shard.data.borrow().dbs.len();
     let (mut db, mut keys, mut mode) = (client.db, Vec::new(), Mode::Read);
+    let mut dbs = Vec::with_capacity(commands.len());
     for (cmd, args) in commands.iter().zip(&queue.commands) {
+        dbs.push(db);
         match cmd.exec {
             Exec::Keyed(_) => {
                 keys.extend(command_keys(cmd, args, db, databases));
@@ -74,6 +81,11 @@ pub async fn exec(shard: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> Reply 
             }
             _ => {}
         }
+    }
+    let target = keys.first().map_or(shard.id, |k| shard.shard_of(&k.1));
+    let one_shard = keys.iter().all(|k| shard.shard_of(&k.1) == target);
+    if one_shard && !commands.iter().any(|c| matches!(c.exec, Exec::Server(_))) {
+        return exec_on_one_shard(shard, client, commands, queue.commands, dbs, keys, mode, target).await;
     }
     let mut locked = Locked::acquire(shard, keys, mode).await;
     let dirty = client.watching.as_ref().is_some_and(|w| w.is_dirty());
@@ -95,4 +107,50 @@ pub async fn exec(shard: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> Reply 
     }
     locked.write_back_and_release(shard);
     Reply::Array(replies)
+}
+
+/// EXEC when every key lives on shard `target` and no command spans shards:
+/// the keyed commands run in place there; connection commands (SELECT, PING,
+/// ...) run here, in their order, on state that does not depend on the keys.
+#[allow(clippy::too_many_arguments)]
+async fn exec_on_one_shard(
+    shard: &Rc<Shard>,
+    client: &mut Client,
+    commands: Vec<&'static Command>,
+    args: Vec<Vec<Bytes>>,
+    dbs: Vec<usize>,
+    keys: Vec<crate::locks::LockKey>,
+    mode: Mode,
+    target: usize,
+) -> Reply {
+    let mut items = Vec::new();
+    let mut replies: Vec<Option<Reply>> = vec![None; commands.len()];
+    let mut conn_cmds = Vec::new();
+    for (index, ((cmd, args), db)) in commands.into_iter().zip(args).zip(dbs).enumerate() {
+        match cmd.exec {
+            Exec::Keyed(handler) => {
+                let mode = if cmd.has(commands::WRITE) { Mode::Write } else { Mode::Read };
+                items.push(Item { index, cmd, handler, args, db, mode });
+            }
+            _ => conn_cmds.push((index, cmd, args)),
+        }
+    }
+    let watched = client.watching.as_ref().map(|w| w.dirty.clone());
+    let (tx, rx) = oneshot();
+    post(shard, target, move |s| run_transaction(s, items, keys, mode, watched, Box::new(move |r| tx.send(r))));
+    let ran = rx.await.expect("shard dropped a transaction reply");
+    crate::watch::unwatch(shard, client);
+    let Some(keyed) = ran else {
+        return Reply::NilArray;
+    };
+    for (index, reply) in keyed {
+        replies[index] = Some(reply);
+    }
+    for (index, cmd, args) in conn_cmds {
+        shard.stats.commands.set(shard.stats.commands.get() + 1);
+        if let Exec::Conn(f) = cmd.exec {
+            replies[index] = Some(f(shard, client, &args));
+        }
+    }
+    Reply::Array(replies.into_iter().map(|r| r.expect("every command ran")).collect())
 }
