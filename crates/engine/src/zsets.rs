@@ -622,10 +622,10 @@ fn pop_command(ctx: &mut Ctx, args: &[Bytes], max: bool) -> Reply {
             return Err(err(SYNTAX));
         }
         let count = args.get(2).map(|c| positive(c, NOT_POSITIVE)).transpose()?;
+        let Some(z) = ctx.write::<ZSet>(&args[1])? else { return Ok(Reply::Array(Vec::new())) };
         if count == Some(0) {
             return Ok(Reply::Array(Vec::new()));
         }
-        let Some(z) = ctx.write::<ZSet>(&args[1])? else { return Ok(Reply::Array(Vec::new())) };
         let popped = pop(z, count.unwrap_or(1) as usize, max);
         ctx.remove_if_empty::<ZSet>(&args[1]);
         let pairs = popped.into_iter().map(|(m, s)| (Reply::Bulk(m), Reply::Double(s)));
@@ -929,8 +929,8 @@ pub fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             // Repeats allowed, in random order.
             (0..n).map(|_| rng.below(z.len())).collect()
         } else if n >= z.len() {
-            // The whole set, in order.
-            (0..z.len()).collect()
+            // The whole set, last first, as Redis walks its listpack.
+            (0..z.len()).rev().collect()
         } else if n * 3 > z.len() {
             // Many of them: shuffle the first n of all ranks into place.
             let mut all: Vec<usize> = (0..z.len()).collect();
