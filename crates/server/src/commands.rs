@@ -211,6 +211,83 @@ pub static COMMANDS: &[Command] = &[
     // Sets.
     // (end of sets)
     // Sorted sets.
+    keyed!("zadd", "RW update", -4, WDF, "sorted_set", K1, engine::zsets::zadd),
+    keyed!("zincrby", "RW access update", 4, WDF, "sorted_set", K1, engine::zsets::zincrby),
+    keyed!("zrem", "RW delete", -3, WF, "sorted_set", K1, engine::zsets::zrem),
+    keyed!("zcard", "RO", 2, ROF, "sorted_set", K1, engine::zsets::zcard),
+    keyed!("zscore", "RO access", 3, ROF, "sorted_set", K1, engine::zsets::zscore),
+    keyed!("zmscore", "RO access", -3, ROF, "sorted_set", K1, engine::zsets::zmscore),
+    keyed!("zrank", "RO access", 3, ROF, "sorted_set", K1, engine::zsets::zrank),
+    keyed!("zrevrank", "RO access", 3, ROF, "sorted_set", K1, engine::zsets::zrevrank),
+    keyed!("zcount", "RO access", 4, ROF, "sorted_set", K1, engine::zsets::zcount),
+    keyed!("zlexcount", "RO access", 4, ROF, "sorted_set", K1, engine::zsets::zlexcount),
+    keyed!("zrange", "RO access", -4, RO, "sorted_set", K1, engine::zsets::zrange),
+    keyed!("zrangebyscore", "RO access", -4, RO, "sorted_set", K1, engine::zsets::zrangebyscore),
+    keyed!("zrevrangebyscore", "RO access", -4, RO, "sorted_set", K1, engine::zsets::zrevrangebyscore),
+    keyed!("zrangebylex", "RO access", -4, RO, "sorted_set", K1, engine::zsets::zrangebylex),
+    keyed!("zrevrangebylex", "RO access", -4, RO, "sorted_set", K1, engine::zsets::zrevrangebylex),
+    keyed!("zrevrange", "RO access", -4, RO, "sorted_set", K1, engine::zsets::zrevrange),
+    keyed!("zrangestore", "OW update|RO access", -5, WD, "sorted_set", K2, engine::zsets::zrangestore),
+    keyed!("zremrangebyrank", "RW delete", 4, W, "sorted_set", K1, engine::zsets::zremrangebyrank),
+    keyed!("zremrangebyscore", "RW delete", 4, W, "sorted_set", K1, engine::zsets::zremrangebyscore),
+    keyed!("zremrangebylex", "RW delete", 4, W, "sorted_set", K1, engine::zsets::zremrangebylex),
+    keyed!("zpopmin", "RW access delete", -2, WF, "sorted_set", K1, engine::zsets::zpopmin),
+    keyed!("zpopmax", "RW access delete", -2, WF, "sorted_set", K1, engine::zsets::zpopmax),
+    keyed!(
+        "zmpop",
+        "RW access delete",
+        -4,
+        W,
+        "sorted_set",
+        (0, 0, 0),
+        engine::zsets::zmpop,
+        find = keys_after_numkeys
+    ),
+    keyed!("zunion", "RO access", -3, RO, "sorted_set", (0, 0, 0), engine::zsets::zunion, find = keys_after_numkeys),
+    keyed!("zinter", "RO access", -3, RO, "sorted_set", (0, 0, 0), engine::zsets::zinter, find = keys_after_numkeys),
+    keyed!("zdiff", "RO access", -3, RO, "sorted_set", (0, 0, 0), engine::zsets::zdiff, find = keys_after_numkeys),
+    keyed!(
+        "zintercard",
+        "RO access",
+        -3,
+        RO,
+        "sorted_set",
+        (0, 0, 0),
+        engine::zsets::zintercard,
+        find = keys_after_numkeys
+    ),
+    keyed!(
+        "zunionstore",
+        "OW update|RO access",
+        -4,
+        WD,
+        "sorted_set",
+        K1,
+        engine::zsets::zunionstore,
+        find = dest_then_numkeys
+    ),
+    keyed!(
+        "zinterstore",
+        "OW update|RO access",
+        -4,
+        WD,
+        "sorted_set",
+        K1,
+        engine::zsets::zinterstore,
+        find = dest_then_numkeys
+    ),
+    keyed!(
+        "zdiffstore",
+        "OW update|RO access",
+        -4,
+        WD,
+        "sorted_set",
+        K1,
+        engine::zsets::zdiffstore,
+        find = dest_then_numkeys
+    ),
+    keyed!("zrandmember", "RO access", -2, RO, "sorted_set", K1, engine::zsets::zrandmember),
+    keyed!("zscan", "RO access", -3, RO, "sorted_set", K1, engine::zsets::zscan),
     // (end of sorted sets)
     // Bitmaps and HyperLogLog.
     // (end of bitmaps and hyperloglog)
