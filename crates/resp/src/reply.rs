@@ -24,6 +24,9 @@ pub enum Reply {
     Map(Vec<(Reply, Reply)>),
     /// A set in RESP3, an array in RESP2.
     Set(Vec<Reply>),
+    /// An array of two-element arrays in RESP3, a flat array in RESP2
+    /// (ZRANGE ... WITHSCORES, HRANDFIELD ... WITHVALUES).
+    Pairs(Vec<(Reply, Reply)>),
     /// A double in RESP3, a bulk string in RESP2.
     Double(f64),
     /// A boolean in RESP3, 1/0 in RESP2.
@@ -81,6 +84,20 @@ impl Reply {
                     int_line(out, b'*', 2 * pairs.len() as i64);
                 }
                 for (k, v) in pairs {
+                    k.encode(out, resp3);
+                    v.encode(out, resp3);
+                }
+            }
+            Reply::Pairs(pairs) => {
+                if resp3 {
+                    int_line(out, b'*', pairs.len() as i64);
+                } else {
+                    int_line(out, b'*', 2 * pairs.len() as i64);
+                }
+                for (k, v) in pairs {
+                    if resp3 {
+                        out.put_slice(b"*2\r\n");
+                    }
                     k.encode(out, resp3);
                     v.encode(out, resp3);
                 }
@@ -171,6 +188,9 @@ mod tests {
         let m = Reply::Map(vec![(Reply::bulk("a"), Reply::Int(1))]);
         assert_eq!(enc(&m, false), "*2\r\n$1\r\na\r\n:1\r\n");
         assert_eq!(enc(&m, true), "%1\r\n$1\r\na\r\n:1\r\n");
+        let p = Reply::Pairs(vec![(Reply::bulk("a"), Reply::Double(1.0))]);
+        assert_eq!(enc(&p, false), "*2\r\n$1\r\na\r\n$1\r\n1\r\n");
+        assert_eq!(enc(&p, true), "*1\r\n*2\r\n$1\r\na\r\n,1\r\n");
         assert_eq!(enc(&Reply::error("ERR a\r\nb"), false), "-ERR a  b\r\n");
         assert_eq!(enc(&Reply::Bool(true), false), ":1\r\n");
         assert_eq!(enc(&Reply::Verbatim(Bytes::from("hi")), true), "=6\r\ntxt:hi\r\n");
