@@ -207,6 +207,22 @@ pub static COMMANDS: &[Command] = &[
     // Lists.
     // (end of lists)
     // Hashes.
+    keyed!("hset", "RW update", -4, WDF, "hash", K1, engine::hashes::hset),
+    keyed!("hsetnx", "RW insert", 4, WDF, "hash", K1, engine::hashes::hsetnx),
+    keyed!("hmset", "RW update", -4, WDF, "hash", K1, engine::hashes::hmset),
+    keyed!("hget", "RO access", 3, ROF, "hash", K1, engine::hashes::hget),
+    keyed!("hmget", "RO access", -3, ROF, "hash", K1, engine::hashes::hmget),
+    keyed!("hgetall", "RO access", 2, RO, "hash", K1, engine::hashes::hgetall),
+    keyed!("hkeys", "RO access", 2, RO, "hash", K1, engine::hashes::hkeys),
+    keyed!("hvals", "RO access", 2, RO, "hash", K1, engine::hashes::hvals),
+    keyed!("hlen", "RO", 2, ROF, "hash", K1, engine::hashes::hlen),
+    keyed!("hexists", "RO", 3, ROF, "hash", K1, engine::hashes::hexists),
+    keyed!("hstrlen", "RO", 3, ROF, "hash", K1, engine::hashes::hstrlen),
+    keyed!("hdel", "RW delete", -3, WF, "hash", K1, engine::hashes::hdel),
+    keyed!("hincrby", "RW access update", 4, WDF, "hash", K1, engine::hashes::hincrby),
+    keyed!("hincrbyfloat", "RW access update", 4, WDF, "hash", K1, engine::hashes::hincrbyfloat),
+    keyed!("hrandfield", "RO access", -2, RO, "hash", K1, engine::hashes::hrandfield),
+    keyed!("hscan", "RO access", -3, RO, "hash", K1, engine::hashes::hscan),
     // (end of hashes)
     // Sets.
     // (end of sets)

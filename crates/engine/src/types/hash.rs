@@ -1,21 +1,341 @@
-//! The hash value type (skeleton: to be built out by the hash family).
+//! The hash value type, in Redis's two encodings: while small, one packed
+//! buffer of field/value pairs in insertion order (Redis's "listpack"); once
+//! it outgrows `hash-max-listpack-entries` or holds a string longer than
+//! `hash-max-listpack-value`, a hash table ("hashtable"), for good.
+
+use crate::limits::{hash_max_listpack_entries, hash_max_listpack_value};
+use crate::table::KeyTable;
+use bytes::Bytes;
+use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Hash {
-    len: usize,
+pub struct Hash(Repr);
+
+#[derive(Debug, Clone, PartialEq)]
+enum Repr {
+    /// Field, value, field, value, ... each a LEB128 length then its bytes.
+    /// Lookups scan it, as Redis scans a listpack; `len` counts pairs.
+    Packed { buf: Vec<u8>, len: usize },
+    /// Boxed so a small hash pays nothing for the table's bookkeeping.
+    Table(Box<Table>),
+}
+
+impl Default for Repr {
+    fn default() -> Self {
+        Repr::Packed { buf: Vec::new(), len: 0 }
+    }
+}
+
+/// The large encoding: the same segmented table as the keyspace, so HSCAN
+/// gets its cursor that stays valid while the table grows or shrinks.
+struct Table(KeyTable<Bytes>);
+
+impl Clone for Table {
+    fn clone(&self) -> Self {
+        let mut t = KeyTable::new();
+        for (k, v) in self.0.iter() {
+            t.insert(k.clone(), v.clone());
+        }
+        Table(t)
+    }
+}
+
+impl PartialEq for Table {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len() && self.0.iter().all(|(k, v)| other.0.get(k) == Some(v))
+    }
+}
+
+impl fmt::Debug for Table {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.0.iter()).finish()
+    }
+}
+
+fn put_str(buf: &mut Vec<u8>, s: &[u8]) {
+    let mut n = s.len();
+    while n >= 0x80 {
+        buf.push(n as u8 | 0x80);
+        n >>= 7;
+    }
+    buf.push(n as u8);
+    buf.extend_from_slice(s);
+}
+
+/// The string starting at `at` in a packed buffer, and where the next one starts.
+fn read_str(buf: &[u8], mut at: usize) -> (&[u8], usize) {
+    let (mut n, mut shift) = (0usize, 0);
+    loop {
+        let b = buf[at];
+        at += 1;
+        n |= ((b & 0x7f) as usize) << shift;
+        if b < 0x80 {
+            break;
+        }
+        shift += 7;
+    }
+    (&buf[at..at + n], at + n)
+}
+
+/// The pairs of a packed buffer, in order.
+struct PackedIter<'a> {
+    buf: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Iterator for PackedIter<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.at >= self.buf.len() {
+            return None;
+        }
+        let (field, at) = read_str(self.buf, self.at);
+        let (value, at) = read_str(self.buf, at);
+        self.at = at;
+        Some((field, value))
+    }
+}
+
+/// Where a field's pair lies in a packed buffer: the pair starts at `start`,
+/// its value (length prefix included) spans `value_at..end`.
+struct Slot {
+    start: usize,
+    value_at: usize,
+    end: usize,
+}
+
+fn find_packed(buf: &[u8], field: &[u8]) -> Option<Slot> {
+    let mut start = 0;
+    while start < buf.len() {
+        let (f, value_at) = read_str(buf, start);
+        let (_, end) = read_str(buf, value_at);
+        if f == field {
+            return Some(Slot { start, value_at, end });
+        }
+        start = end;
+    }
+    None
 }
 
 impl Hash {
     pub fn len(&self) -> usize {
-        self.len
+        match &self.0 {
+            Repr::Packed { len, .. } => *len,
+            Repr::Table(t) => t.0.len(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
     }
 
     /// The name OBJECT ENCODING replies with.
     pub fn encoding(&self) -> &'static str {
-        "hash"
+        match self.0 {
+            Repr::Packed { .. } => "listpack",
+            Repr::Table(_) => "hashtable",
+        }
+    }
+
+    pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
+        match &self.0 {
+            Repr::Packed { buf, .. } => find_packed(buf, field).map(|s| read_str(buf, s.value_at).0),
+            Repr::Table(t) => t.0.get(field).map(|v| &v[..]),
+        }
+    }
+
+    /// Sets `field` to `value`; true if the field is new. Converts to the
+    /// table first when either string is too long for the packed encoding,
+    /// and after when the pairs outnumber it, as Redis's `hashTypeSet` does
+    /// (also on an update, so a lowered threshold takes effect on any write).
+    pub fn set(&mut self, field: &[u8], value: &[u8]) -> bool {
+        let max_value = hash_max_listpack_value();
+        if field.len() > max_value || value.len() > max_value {
+            self.convert();
+        }
+        let added = match &mut self.0 {
+            Repr::Packed { buf, len } => match find_packed(buf, field) {
+                Some(slot) => {
+                    let mut encoded = Vec::with_capacity(value.len() + 5);
+                    put_str(&mut encoded, value);
+                    buf.splice(slot.value_at..slot.end, encoded);
+                    false
+                }
+                None => {
+                    put_str(buf, field);
+                    put_str(buf, value);
+                    *len += 1;
+                    true
+                }
+            },
+            Repr::Table(t) => t.0.insert(Bytes::copy_from_slice(field), Bytes::copy_from_slice(value)).is_none(),
+        };
+        if self.len() > hash_max_listpack_entries() {
+            self.convert();
+        }
+        added
+    }
+
+    /// Removes `field`; true if it was there.
+    pub fn remove(&mut self, field: &[u8]) -> bool {
+        match &mut self.0 {
+            Repr::Packed { buf, len } => match find_packed(buf, field) {
+                Some(slot) => {
+                    buf.drain(slot.start..slot.end);
+                    *len -= 1;
+                    true
+                }
+                None => false,
+            },
+            Repr::Table(t) => t.0.remove(field).is_some(),
+        }
+    }
+
+    /// Every pair: in insertion order while packed, in table order after.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        let (packed, table) = match &self.0 {
+            Repr::Packed { buf, .. } => (Some(PackedIter { buf, at: 0 }), None),
+            Repr::Table(t) => (None, Some(t.0.iter().map(|(k, v)| (&k[..], &v[..])))),
+        };
+        packed.into_iter().flatten().chain(table.into_iter().flatten())
+    }
+
+    /// The `n`-th pair in `iter` order (`n < len`), for random picks.
+    pub fn nth(&self, n: usize) -> Option<(&[u8], &[u8])> {
+        match &self.0 {
+            Repr::Packed { buf, .. } => PackedIter { buf, at: 0 }.nth(n),
+            Repr::Table(t) => t.0.nth(n).map(|(k, v)| (&k[..], &v[..])),
+        }
+    }
+
+    /// Whether picking a pair by position is cheap (`nth` does not walk the whole hash).
+    pub fn has_fast_nth(&self) -> bool {
+        matches!(self.0, Repr::Table(_))
+    }
+
+    /// One HSCAN step from `cursor`: visits at least `count` pairs (all of
+    /// them while packed, as Redis does) and returns the cursor to resume
+    /// at, 0 when done. A table cursor is a position in hash order, so a
+    /// field present for the whole scan is visited exactly once however
+    /// the table changes in between.
+    pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&[u8], &[u8])) -> u64 {
+        match &self.0 {
+            Repr::Packed { buf, .. } => {
+                PackedIter { buf, at: 0 }.for_each(|(f, v)| visit(f, v));
+                0
+            }
+            Repr::Table(t) => t.0.scan(cursor, count, |k, v| visit(k, v)).unwrap_or(0),
+        }
+    }
+
+    fn convert(&mut self) {
+        if let Repr::Packed { buf, .. } = &self.0 {
+            let mut t = KeyTable::new();
+            for (f, v) in (PackedIter { buf, at: 0 }) {
+                t.insert(Bytes::copy_from_slice(f), Bytes::copy_from_slice(v));
+            }
+            self.0 = Repr::Table(Box::new(Table(t)));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(h: &Hash) -> Vec<(Vec<u8>, Vec<u8>)> {
+        h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect()
+    }
+
+    #[test]
+    fn packed_keeps_insertion_order() {
+        let mut h = Hash::default();
+        assert!(h.set(b"b", b"1"));
+        assert!(h.set(b"a", b"2"));
+        assert!(h.set(b"c", b""));
+        assert!(!h.set(b"a", b"a longer value than before"));
+        assert_eq!(h.get(b"a"), Some(&b"a longer value than before"[..]));
+        assert_eq!(h.get(b"c"), Some(&b""[..]));
+        assert_eq!(h.get(b"zz"), None);
+        assert_eq!(h.len(), 3);
+        assert_eq!(h.encoding(), "listpack");
+        assert!(h.remove(b"b"));
+        assert!(!h.remove(b"b"));
+        assert!(!h.set(b"a", b"x"));
+        let want: Vec<(Vec<u8>, Vec<u8>)> = vec![(b"a".to_vec(), b"x".to_vec()), (b"c".to_vec(), vec![])];
+        assert_eq!(pairs(&h), want);
+        assert_eq!(h.nth(1), Some((&b"c"[..], &b""[..])));
+        assert!(h.remove(b"a") && h.remove(b"c"));
+        assert!(h.is_empty());
+    }
+
+    #[test]
+    fn small_hash_is_compact() {
+        assert!(std::mem::size_of::<Hash>() <= 32, "{}", std::mem::size_of::<Hash>());
+    }
+
+    #[test]
+    fn long_lengths_round_trip() {
+        // A length prefix of more than one byte (also longer than the value threshold).
+        let mut buf = Vec::new();
+        let long = vec![7u8; 300];
+        put_str(&mut buf, &long);
+        put_str(&mut buf, b"x");
+        let (s, next) = read_str(&buf, 0);
+        assert_eq!(s, &long[..]);
+        assert_eq!(read_str(&buf, next), (&b"x"[..], buf.len()));
+    }
+
+    #[test]
+    fn converts_on_long_string_and_on_count() {
+        let mut h = Hash::default();
+        h.set(b"f", b"v");
+        h.set(b"g", &[b'x'; 65]);
+        assert_eq!(h.encoding(), "hashtable");
+        assert_eq!(h.get(b"f"), Some(&b"v"[..]));
+        assert_eq!(h.len(), 2);
+
+        let mut h = Hash::default();
+        h.set(&[b'k'; 64], &[b'v'; 64]);
+        for i in 0..511 {
+            h.set(format!("f{i}").as_bytes(), b"v");
+        }
+        assert_eq!((h.len(), h.encoding()), (512, "listpack"));
+        h.set(b"one more", b"v");
+        assert_eq!((h.len(), h.encoding()), (513, "hashtable"));
+        // One way: emptying it does not convert back.
+        for i in 0..511 {
+            assert!(h.remove(format!("f{i}").as_bytes()));
+        }
+        assert_eq!((h.len(), h.encoding()), (2, "hashtable"));
+        let copy = h.clone();
+        assert_eq!(copy, h);
+        h.set(b"one more", b"changed");
+        assert_ne!(copy, h);
+    }
+
+    #[test]
+    fn scan_covers_everything_once() {
+        let mut h = Hash::default();
+        for i in 0..2000 {
+            h.set(format!("f{i}").as_bytes(), b"v");
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut cursor = 0;
+        loop {
+            cursor = h.scan(cursor, 10, |f, _| assert!(seen.insert(f.to_vec())));
+            if cursor == 0 {
+                break;
+            }
+        }
+        assert_eq!(seen.len(), 2000);
+
+        let mut small = Hash::default();
+        small.set(b"a", b"1");
+        small.set(b"b", b"2");
+        let mut got = Vec::new();
+        assert_eq!(small.scan(12345, 1, |f, _| got.push(f.to_vec())), 0);
+        assert_eq!(got, vec![b"a".to_vec(), b"b".to_vec()]);
     }
 }
