@@ -7,7 +7,7 @@ use crate::dispatch::Client;
 use crate::server_cmds as srv;
 use crate::shard::Shard;
 use bytes::Bytes;
-use engine::{keys, strings, Handler};
+use engine::{bitmaps, keys, strings, Handler};
 use resp::Reply;
 use std::collections::HashMap;
 use std::future::Future;
@@ -210,6 +210,13 @@ pub static COMMANDS: &[Command] = &[
     // Sorted sets.
     // (end of sorted sets)
     // Bitmaps and HyperLogLog.
+    keyed!("setbit", "RW access update", 4, WD, "bitmap", K1, bitmaps::setbit),
+    keyed!("getbit", "RO access", 3, ROF, "bitmap", K1, bitmaps::getbit),
+    keyed!("bitcount", "RO access", -2, RO, "bitmap", K1, bitmaps::bitcount),
+    keyed!("bitpos", "RO access", -3, RO, "bitmap", K1, bitmaps::bitpos),
+    keyed!("bitop", "OW update|RO access", -4, WD, "bitmap", (2, -1, 1), bitmaps::bitop),
+    keyed!("bitfield", "RW access update variable_flags", -2, WD, "bitmap", K1, bitmaps::bitfield),
+    keyed!("bitfield_ro", "RO access", -2, ROF, "bitmap", K1, bitmaps::bitfield_ro),
     // (end of bitmaps and hyperloglog)
     server!("keys", 2, RO, "generic", srv::keys),
     server!("scan", -2, RO, "generic", srv::scan),
