@@ -7,7 +7,7 @@ use crate::dispatch::Client;
 use crate::server_cmds as srv;
 use crate::shard::Shard;
 use bytes::Bytes;
-use engine::{keys, strings, Handler};
+use engine::{bitmaps, hyperloglog, keys, strings, Handler};
 use resp::Reply;
 use std::collections::HashMap;
 use std::future::Future;
@@ -306,6 +306,17 @@ pub static COMMANDS: &[Command] = &[
     keyed!("zscan", "RO access", -3, RO, "sorted_set", K1, engine::zsets::zscan),
     // (end of sorted sets)
     // Bitmaps and HyperLogLog.
+    keyed!("setbit", "RW access update", 4, WD, "bitmap", K1, bitmaps::setbit),
+    keyed!("getbit", "RO access", 3, ROF, "bitmap", K1, bitmaps::getbit),
+    keyed!("bitcount", "RO access", -2, RO, "bitmap", K1, bitmaps::bitcount),
+    keyed!("bitpos", "RO access", -3, RO, "bitmap", K1, bitmaps::bitpos),
+    keyed!("bitop", "OW update|RO access", -4, WD, "bitmap", (2, -1, 1), bitmaps::bitop),
+    keyed!("bitfield", "RW access update variable_flags", -2, WD, "bitmap", K1, bitmaps::bitfield),
+    keyed!("bitfield_ro", "RO access", -2, ROF, "bitmap", K1, bitmaps::bitfield_ro),
+    keyed!("pfadd", "RW insert", -2, WDF, "hyperloglog", K1, hyperloglog::pfadd),
+    keyed!("pfcount", "RW access", -2, RO, "hyperloglog", KALL, hyperloglog::pfcount),
+    keyed!("pfmerge", "RW access insert|RO access", -2, WD, "hyperloglog", KALL, hyperloglog::pfmerge),
+    keyed!("pfdebug", "RW access", 3, WD | ADMIN, "hyperloglog", (2, 2, 1), hyperloglog::pfdebug),
     // (end of bitmaps and hyperloglog)
     server!("keys", 2, RO, "generic", srv::keys),
     server!("scan", -2, RO, "generic", srv::scan),

@@ -4,6 +4,7 @@
 //! `sets.rs`, `zsets.rs`) drive them.
 
 pub mod hash;
+pub mod hll;
 pub mod list;
 pub mod set;
 pub mod zset;
