@@ -9,7 +9,7 @@ use crate::shard::Shard;
 use crossbeam_channel::{Receiver, Sender};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{fence, AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
@@ -44,7 +44,12 @@ impl Mailbox {
     pub fn send(&self, job: Job) {
         // The receiver lives as long as the process; a failed send means shutdown.
         let _ = self.tx.send(job);
-        if self.bell.parked.swap(false, Ordering::AcqRel) {
+        // Store (the job) then load (`parked`), against the receiver's store
+        // (`parked`) then load (the queue): without a full fence on both sides
+        // each may miss the other's store and the wake-up is lost (seen as
+        // replies stalled until the next message came).
+        fence(Ordering::SeqCst);
+        if self.bell.parked.swap(false, Ordering::SeqCst) {
             if let Some(w) = self.bell.waker.lock().expect("doorbell lock").take() {
                 w.wake();
             }
@@ -75,10 +80,11 @@ impl Future for Ready<'_> {
             return Poll::Ready(());
         }
         *bell.waker.lock().expect("doorbell lock") = Some(cx.waker().clone());
-        bell.parked.store(true, Ordering::Release);
+        bell.parked.store(true, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
         // A job sent between the check above and `parked` being set would not ring.
         if !self.inbox.rx.is_empty() {
-            bell.parked.store(false, Ordering::Release);
+            bell.parked.store(false, Ordering::SeqCst);
             return Poll::Ready(());
         }
         Poll::Pending
