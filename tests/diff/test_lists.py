@@ -31,7 +31,7 @@ CASES = {
         ("RPUSH", "l", "a", "b", "c", "d", "e", "f"), ("LPOP", "l"), ("RPOP", "l"), ("LPOP", "l", "2"),
         ("RPOP", "l", "1"), ("LPOP", "l", "0"), ("RPOP", "l", "0"), ("LRANGE", "l", "0", "-1"),
         ("LPOP", "l", "-1"), ("RPOP", "l", "abc"), ("LPOP", "l", "1.5"), ("LPOP", "l", ""),
-        ("LPOP", "l", "1", "2"), ("RPOP", "l", "1", "2"), ("LPOP",), ("RPOP",),
+        ("LPOP", "l", "1", "2"), ("LPOP", "l", "-0"), ("LPOP", "l", "+1"), ("LPOP", "l", "01"), ("RPOP", "l", "1", "2"), ("LPOP",), ("RPOP",),
         ("LPOP", "l", "100"), ("EXISTS", "l"), ("LPOP", "l"), ("RPOP", "l"), ("LPOP", "l", "0"),
         ("RPOP", "l", "5"), ("LPOP", "l", "-1"),
         ("RPUSH", "l", "x", "y"), ("RPOP", "l", "9223372036854775807"), ("EXISTS", "l"),
@@ -55,7 +55,8 @@ CASES = {
     "lindex": [
         ("RPUSH", "l", "a", "b", "c"), ("LINDEX", "l", "0"), ("LINDEX", "l", "2"), ("LINDEX", "l", "3"),
         ("LINDEX", "l", "-1"), ("LINDEX", "l", "-3"), ("LINDEX", "l", "-4"), ("LINDEX", "l", "x"),
-        ("LINDEX", "l", "9223372036854775807"), ("LINDEX", "l", "-9223372036854775808"),
+        ("LINDEX", "l", "9223372036854775807"), ("LINDEX", "l", "-0"), ("LINDEX", "l", "01"), ("LINDEX", "l", "+1"),
+        ("LINDEX", "l", " 1"), ("LINDEX", "l", "-9223372036854775808"),
         ("LINDEX", "missing", "0"), ("LINDEX", "missing", "x"), ("LINDEX", "l"), ("LINDEX", "l", "0", "1"),
         *WRONGTYPE_SETUP, ("LINDEX", "s", "0"), ("LINDEX", "s", "x"),
     ],
