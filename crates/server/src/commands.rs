@@ -205,6 +205,23 @@ pub static COMMANDS: &[Command] = &[
     keyed!("move", "RW access delete", 3, WF, "generic", K1, keys::move_),
     keyed!("object", "RO", -2, RO, "generic", (2, 2, 1), keys::object),
     // Lists.
+    keyed!("lpush", "RW insert", -3, WDF, "list", K1, engine::lists::lpush),
+    keyed!("rpush", "RW insert", -3, WDF, "list", K1, engine::lists::rpush),
+    keyed!("lpushx", "RW insert", -3, WDF, "list", K1, engine::lists::lpushx),
+    keyed!("rpushx", "RW insert", -3, WDF, "list", K1, engine::lists::rpushx),
+    keyed!("lpop", "RW access delete", -2, WF, "list", K1, engine::lists::lpop),
+    keyed!("rpop", "RW access delete", -2, WF, "list", K1, engine::lists::rpop),
+    keyed!("llen", "RO", 2, ROF, "list", K1, engine::lists::llen),
+    keyed!("lrange", "RO access", 4, RO, "list", K1, engine::lists::lrange),
+    keyed!("lindex", "RO access", 3, RO, "list", K1, engine::lists::lindex),
+    keyed!("lset", "RW update", 4, WD, "list", K1, engine::lists::lset),
+    keyed!("linsert", "RW insert", 5, WD, "list", K1, engine::lists::linsert),
+    keyed!("lrem", "RW delete", 4, W, "list", K1, engine::lists::lrem),
+    keyed!("ltrim", "RW delete", 4, W, "list", K1, engine::lists::ltrim),
+    keyed!("lpos", "RO access", -3, RO, "list", K1, engine::lists::lpos),
+    keyed!("lmove", "RW access delete|RW insert", 5, WD, "list", K2, engine::lists::lmove),
+    keyed!("rpoplpush", "RW access delete|RW insert", 3, WD, "list", K2, engine::lists::rpoplpush),
+    keyed!("lmpop", "RW access delete", -4, W, "list", (0, 0, 0), engine::lists::lmpop, find = keys_after_numkeys),
     // (end of lists)
     // Hashes.
     keyed!("hset", "RW update", -4, WDF, "hash", K1, engine::hashes::hset),
