@@ -96,7 +96,11 @@ impl Command {
     }
 
     pub fn flag_names(&self) -> Vec<&'static str> {
-        FLAG_NAMES.iter().filter(|(f, _)| self.has(*f)).map(|(_, n)| *n).collect()
+        let mut names: Vec<&'static str> = FLAG_NAMES.iter().filter(|(f, _)| self.has(*f)).map(|(_, n)| *n).collect();
+        if self.find_keys.is_some() {
+            names.push("movablekeys");
+        }
+        names
     }
 }
 

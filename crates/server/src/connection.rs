@@ -264,13 +264,18 @@ pub fn command(_: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
             let Some(c) = commands::lookup(&rest[0]) else {
                 return err("ERR Invalid command specified");
             };
-            if c.keys.0 == 0 {
+            if c.keys.0 == 0 && c.find_keys.is_none() {
                 return err("ERR The command has no key arguments");
             }
             if !c.arity_ok(rest.len()) {
                 return err("ERR Invalid number of arguments specified for command");
             }
-            Reply::Array(c.key_positions(rest).into_iter().map(|i| Reply::Bulk(rest[i].clone())).collect())
+            let positions = c.key_positions(rest);
+            if positions.is_empty() {
+                // A numkeys command whose count does not fit its arguments.
+                return err("ERR Invalid arguments specified for command");
+            }
+            Reply::Array(positions.into_iter().map(|i| Reply::Bulk(rest[i].clone())).collect())
         }
         "help" => Reply::Array(
             [
