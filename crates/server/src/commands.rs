@@ -9,7 +9,7 @@ use crate::shard::Shard;
 use bytes::Bytes;
 use engine::{bitmaps, hyperloglog, keys, strings, Handler};
 use resp::Reply;
-use std::collections::HashMap;
+use hashbrown::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
