@@ -122,7 +122,10 @@ pub async fn run(id: usize, shared: Arc<Shared>, inbox: Inbox, started: std::syn
     let config = shared.config();
     let shard = Rc::new(Shard {
         id,
-        data: RefCell::new(ShardData::new(config.databases, ((id as u64 + 1) * 0x9E37_79B9_7F4A_7C15) ^ now_ms())),
+        data: RefCell::new(ShardData::new(
+            config.databases,
+            (id as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ now_ms(),
+        )),
         locks: RefCell::new(LockTable::default()),
         clients: RefCell::new(HashMap::new()),
         stats: Stats::default(),
