@@ -246,6 +246,23 @@ pub static COMMANDS: &[Command] = &[
     keyed!("hscan", "RO access", -3, RO, "hash", K1, engine::hashes::hscan),
     // (end of hashes)
     // Sets.
+    keyed!("sadd", "RW insert", -3, WDF, "set", K1, engine::sets::sadd),
+    keyed!("srem", "RW delete", -3, WF, "set", K1, engine::sets::srem),
+    keyed!("scard", "RO", 2, ROF, "set", K1, engine::sets::scard),
+    keyed!("sismember", "RO", 3, ROF, "set", K1, engine::sets::sismember),
+    keyed!("smismember", "RO access", -3, ROF, "set", K1, engine::sets::smismember),
+    keyed!("smembers", "RO access", 2, RO, "set", K1, engine::sets::smembers),
+    keyed!("spop", "RW access delete", -2, WF, "set", K1, engine::sets::spop),
+    keyed!("srandmember", "RO access", -2, RO, "set", K1, engine::sets::srandmember),
+    keyed!("smove", "RW access delete|RW insert", 4, WF, "set", K2, engine::sets::smove),
+    keyed!("sunion", "RO access", -2, RO, "set", KALL, engine::sets::sunion),
+    keyed!("sinter", "RO access", -2, RO, "set", KALL, engine::sets::sinter),
+    keyed!("sdiff", "RO access", -2, RO, "set", KALL, engine::sets::sdiff),
+    keyed!("sunionstore", "OW update|RO access", -3, WD, "set", KALL, engine::sets::sunionstore),
+    keyed!("sinterstore", "RW update|RO access", -3, WD, "set", KALL, engine::sets::sinterstore),
+    keyed!("sdiffstore", "OW update|RO access", -3, WD, "set", KALL, engine::sets::sdiffstore),
+    keyed!("sintercard", "RO access", -3, RO, "set", (0, 0, 0), engine::sets::sintercard, find = keys_after_numkeys),
+    keyed!("sscan", "RO access", -3, RO, "set", K1, engine::sets::sscan),
     // (end of sets)
     // Sorted sets.
     keyed!("zadd", "RW update", -4, WDF, "sorted_set", K1, engine::zsets::zadd),
