@@ -163,6 +163,32 @@ fn lock_and_gather(shard: &Shard, keys: Vec<LockKey>, mode: Mode, tx: OneshotSen
     }
 }
 
+/// Runs `handler` over `keys` for a command that routes itself (an
+/// `Exec::Server` command such as SORT with BY/GET patterns, which must read
+/// keys its arguments do not name): on the owning shard when the keys live on
+/// one, atomically across shards otherwise, behind any locks either way.
+/// `cmd` is the table entry whose key positions describe `args`.
+pub async fn run_keyed(
+    shard: &Rc<Shard>,
+    cmd: &'static Command,
+    handler: Handler,
+    db: usize,
+    args: Vec<Bytes>,
+    mode: Mode,
+) -> Reply {
+    let databases = shard.data.borrow().dbs.len();
+    let keys = command_keys(cmd, &args, db, databases);
+    let target = keys.first().map_or(shard.id, |k| shard.shard_of(&k.1));
+    if !keys.iter().all(|k| shard.shard_of(&k.1) == target) {
+        return run_multi_shard(shard, handler, db, args, keys, mode).await;
+    }
+    let item = Item { index: 0, cmd, handler, args, db, mode };
+    let (tx, rx) = oneshot();
+    post(shard, target, move |s| run_items(s, VecDeque::from([item]), Vec::new(), Box::new(move |r| tx.send(r))));
+    let mut replies = rx.await.expect("shard dropped a reply");
+    replies.pop().map_or(Reply::Nil, |(_, r)| r)
+}
+
 /// Runs a keyed command whose keys live on several shards, atomically.
 async fn run_multi_shard(
     shard: &Rc<Shard>,
