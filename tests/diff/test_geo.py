@@ -156,6 +156,12 @@ CASES = {
         ("GEOSEARCH", "w", "FROMLONLAT", "10", "50", "BYBOX", "500", "1500", "km", "WITHDIST"),
         ("GEOSEARCH", "w", "FROMLONLAT", "10", "50", "BYBOX", "0", "0", "m"),
     ],
+    "names_end_at_nul": [
+        SICILY, ("GEODIST", "Sicily", "Palermo", "Catania", b"km\x00x"),
+        ("GEOSEARCH", "Sicily", "FROMLONLAT", "15", "37", b"BYRADIUS\x00", "200", "km", b"withdist\x00q"),
+        ("GEOADD", "Sicily", b"CH\x00z", b"nx\x00", "1", "1", "Palermo", "1", "1", "new"), ("GEOPOS", "Sicily", "new"),
+        ("GEOSEARCH", "Sicily", "FROMLONLAT", "15", "37", "BYRADIUS", "200", b"\x00km"),
+    ],
     "radius_zero_and_duplicates": [
         ("GEOADD", "g", "10", "10", "a", "10", "10", "b", "10", "10", "c", "10.0000001", "10", "near"),
         ("GEORADIUSBYMEMBER", "g", "a", "0", "m", "WITHDIST"), ("GEORADIUS", "g", "10", "10", "0", "m"),

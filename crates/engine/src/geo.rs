@@ -32,9 +32,15 @@ fn lon_lat(args: &[Bytes]) -> Result<[f64; 2], Reply> {
     Ok([lon, lat])
 }
 
+/// An option or unit name as Redis's `strcasecmp` sees it: lowercase, up to
+/// the first NUL (so `km\0x` is `km`).
+fn word(arg: &[u8]) -> String {
+    lower(&arg[..arg.iter().position(|&c| c == 0).unwrap_or(arg.len())])
+}
+
 /// Meters per unit.
 fn unit(arg: &[u8]) -> Result<f64, Reply> {
-    match lower(arg).as_str() {
+    match word(arg).as_str() {
         "m" => Ok(1.0),
         "km" => Ok(1000.0),
         "ft" => Ok(0.3048),
@@ -58,7 +64,7 @@ fn radius(args: &[Bytes]) -> Result<(Shape, f64), Reply> {
 }
 
 /// `width height unit`.
-fn bybox(args: &[Bytes]) -> Result<(Shape, f64), Reply> {
+fn box_shape(args: &[Bytes]) -> Result<(Shape, f64), Reply> {
     let w = length(&args[0], "ERR need numeric width")?;
     let h = length(&args[1], "ERR need numeric height")?;
     if h < 0.0 || w < 0.0 {
@@ -92,27 +98,28 @@ fn position_reply([lon, lat]: [f64; 2]) -> Reply {
 // GEOADD, GEODIST, GEOPOS, GEOHASH.
 
 /// GEOADD key [NX|XX] [CH] lon lat member ...: Redis checks the options and
-/// every position, then runs ZADD with the scores, and so does this.
+/// every position, then runs ZADD with the scores, and so does this (passing
+/// the options on as the words it read them as).
 pub fn geoadd(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     run(|| {
         let (mut nx, mut xx) = (false, false);
+        let mut zadd = vec![Bytes::from_static(b"zadd"), args[1].clone()];
         let mut at = 2;
         while let Some(opt) = args.get(at) {
-            match lower(opt).as_str() {
+            let opt = word(opt);
+            match opt.as_str() {
                 "nx" => nx = true,
                 "xx" => xx = true,
                 "ch" => {}
                 _ => break,
             }
+            zadd.push(Bytes::from(opt));
             at += 1;
         }
         let triples = &args[at..];
         if !triples.len().is_multiple_of(3) || (nx && xx) {
             return Err(err(SYNTAX));
         }
-        let mut zadd = Vec::with_capacity(at + triples.len() / 3 * 2);
-        zadd.push(Bytes::from_static(b"zadd"));
-        zadd.extend_from_slice(&args[1..at]);
         for t in triples.chunks(3) {
             let [lon, lat] = lon_lat(t)?;
             let score = geohash::score_of(lon, lat).expect("checked position encodes");
@@ -168,10 +175,14 @@ pub fn geohash(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 /// Which search command runs (Redis's `georadiusGeneric` flags).
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
-    /// GEORADIUS key lon lat radius unit ...
+    /// GEORADIUS key lon lat radius unit ... [STORE|STOREDIST key]
     Coords,
-    /// GEORADIUSBYMEMBER key member radius unit ...
+    /// GEORADIUS_RO: no STORE.
+    CoordsRo,
+    /// GEORADIUSBYMEMBER key member radius unit ... [STORE|STOREDIST key]
     Member,
+    /// GEORADIUSBYMEMBER_RO: no STORE.
+    MemberRo,
     /// GEOSEARCH key FROMMEMBER|FROMLONLAT BYRADIUS|BYBOX ...
     Search,
     /// GEOSEARCHSTORE dest key ... [STOREDIST]
@@ -179,27 +190,27 @@ enum Kind {
 }
 
 pub fn georadius(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    run(|| search(ctx, args, Kind::Coords, true))
+    run(|| search(ctx, args, Kind::Coords))
 }
 
 pub fn georadiusbymember(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    run(|| search(ctx, args, Kind::Member, true))
+    run(|| search(ctx, args, Kind::Member))
 }
 
 pub fn georadius_ro(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    run(|| search(ctx, args, Kind::Coords, false))
+    run(|| search(ctx, args, Kind::CoordsRo))
 }
 
 pub fn georadiusbymember_ro(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    run(|| search(ctx, args, Kind::Member, false))
+    run(|| search(ctx, args, Kind::MemberRo))
 }
 
 pub fn geosearch(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    run(|| search(ctx, args, Kind::Search, false))
+    run(|| search(ctx, args, Kind::Search))
 }
 
 pub fn geosearchstore(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    run(|| search(ctx, args, Kind::SearchStore, false))
+    run(|| search(ctx, args, Kind::SearchStore))
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -226,22 +237,35 @@ fn member_position(z: &ZSet, member: &[u8]) -> Result<[f64; 2], Reply> {
     }
 }
 
-/// Every search command, parsed and checked in Redis's order: the source
-/// key's type first, then the centre and shape, then the options one by one
-/// (each error as soon as it is met), then the combinations.
-fn search(ctx: &mut Ctx, args: &[Bytes], kind: Kind, can_store: bool) -> Result<Reply, Reply> {
-    let src = &args[if kind == Kind::SearchStore { 2 } else { 1 }];
-    let z = ctx.read::<ZSet>(src)?;
+/// A search command's arguments, read.
+struct Query<'a> {
+    /// `None` only when there is no source key (then nothing else is read).
+    area: Option<Search>,
+    /// The destination key, and whether it stores distances (STOREDIST).
+    store: Option<(&'a Bytes, bool)>,
+    withdist: bool,
+    withhash: bool,
+    withcoord: bool,
+    any: bool,
+    sort: Sort,
+    /// 0: no COUNT.
+    count: usize,
+}
+
+/// Reads a search command's arguments in Redis's order: the centre and
+/// shape, then the options one by one (each error as soon as it is met),
+/// then their combinations. `z` is the source set, when there is one.
+fn parse_query<'a>(args: &'a [Bytes], kind: Kind, z: Option<&ZSet>) -> Result<Query<'a>, Reply> {
     let mut center = None;
     let mut shape = None;
     let base = match kind {
-        Kind::Coords => {
+        Kind::Coords | Kind::CoordsRo => {
             center = Some(lon_lat(&args[2..4])?);
             shape = Some(radius(&args[4..6])?);
             6
         }
         // Without the key Redis checks neither member nor radius: the reply is empty anyway.
-        Kind::Member => {
+        Kind::Member | Kind::MemberRo => {
             if let Some(z) = z {
                 center = Some(member_position(z, &args[2])?);
                 shape = Some(radius(&args[3..5])?);
@@ -251,38 +275,44 @@ fn search(ctx: &mut Ctx, args: &[Bytes], kind: Kind, can_store: bool) -> Result<
         Kind::Search => 2,
         Kind::SearchStore => 3,
     };
+    let can_store = matches!(kind, Kind::Coords | Kind::Member);
     let searching = matches!(kind, Kind::Search | Kind::SearchStore);
-    let mut store: Option<(&Bytes, bool)> = (kind == Kind::SearchStore).then_some((&args[1], false));
-    let (mut withdist, mut withhash, mut withcoord, mut any) = (false, false, false, false);
-    let (mut frommember, mut fromlonlat, mut byradius, mut bybox_) = (false, false, false, false);
-    let mut sort = Sort::None;
-    let mut count: i64 = 0;
+    let mut q = Query {
+        area: None,
+        store: (kind == Kind::SearchStore).then_some((&args[1], false)),
+        withdist: false,
+        withhash: false,
+        withcoord: false,
+        any: false,
+        sort: Sort::None,
+        count: 0,
+    };
+    let (mut frommember, mut fromlonlat, mut byradius, mut bybox) = (false, false, false, false);
     let opts = &args[base..];
     let mut i = 0;
     while i < opts.len() {
         let left = opts.len() - i - 1;
-        let opt = lower(&opts[i]);
+        let opt = word(&opts[i]);
         match opt.as_str() {
-            "withdist" => withdist = true,
-            "withhash" => withhash = true,
-            "withcoord" => withcoord = true,
-            "any" => any = true,
-            "asc" => sort = Sort::Asc,
-            "desc" => sort = Sort::Desc,
+            "withdist" => q.withdist = true,
+            "withhash" => q.withhash = true,
+            "withcoord" => q.withcoord = true,
+            "any" => q.any = true,
+            "asc" => q.sort = Sort::Asc,
+            "desc" => q.sort = Sort::Desc,
             "count" if left >= 1 => {
-                count = int(&opts[i + 1])?;
-                if count <= 0 {
+                let n = int(&opts[i + 1])?;
+                if n <= 0 {
                     return Err(err("ERR COUNT must be > 0"));
                 }
+                q.count = n as usize;
                 i += 1;
             }
             "store" | "storedist" if left >= 1 && can_store => {
-                store = Some((&opts[i + 1], opt == "storedist"));
+                q.store = Some((&opts[i + 1], opt == "storedist"));
                 i += 1;
             }
-            "storedist" if kind == Kind::SearchStore => {
-                store = Some((&args[1], true));
-            }
+            "storedist" if kind == Kind::SearchStore => q.store = Some((&args[1], true)),
             "frommember" if left >= 1 && searching && !fromlonlat => {
                 if let Some(z) = z {
                     center = Some(member_position(z, &opts[i + 1])?);
@@ -295,21 +325,21 @@ fn search(ctx: &mut Ctx, args: &[Bytes], kind: Kind, can_store: bool) -> Result<
                 fromlonlat = true;
                 i += 2;
             }
-            "byradius" if left >= 2 && searching && !bybox_ => {
+            "byradius" if left >= 2 && searching && !bybox => {
                 shape = Some(radius(&opts[i + 1..i + 3])?);
                 byradius = true;
                 i += 2;
             }
             "bybox" if left >= 3 && searching && !byradius => {
-                shape = Some(bybox(&opts[i + 1..i + 4])?);
-                bybox_ = true;
+                shape = Some(box_shape(&opts[i + 1..i + 4])?);
+                bybox = true;
                 i += 3;
             }
             _ => return Err(err(SYNTAX)),
         }
         i += 1;
     }
-    if store.is_some() && (withdist || withhash || withcoord) {
+    if q.store.is_some() && (q.withdist || q.withhash || q.withcoord) {
         let what = if kind == Kind::SearchStore { "GEOSEARCHSTORE" } else { "STORE option in GEORADIUS" };
         return Err(err(&format!("ERR {what} is not compatible with WITHDIST, WITHHASH and WITHCOORD options")));
     }
@@ -317,15 +347,26 @@ fn search(ctx: &mut Ctx, args: &[Bytes], kind: Kind, can_store: bool) -> Result<
     if searching && !(frommember || fromlonlat) {
         return Err(err(&format!("ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for {name}")));
     }
-    if searching && !(byradius || bybox_) {
+    if searching && !(byradius || bybox) {
         return Err(err(&format!("ERR exactly one of BYRADIUS and BYBOX can be specified for {name}")));
     }
-    if any && count == 0 {
+    if q.any && q.count == 0 {
         return Err(err("ERR the ANY argument requires COUNT argument"));
     }
-    let (Some(z), Some(center), Some((shape, conversion))) = (z, center, shape) else {
+    if let (Some(_), Some(center), Some((shape, conversion))) = (z, center, shape) {
+        q.area = Some(Search { center, shape, conversion });
+    }
+    Ok(q)
+}
+
+/// Every search command: the source key's type is checked first, then the
+/// arguments; the points found are sorted, cut to COUNT, and replied or stored.
+fn search(ctx: &mut Ctx, args: &[Bytes], kind: Kind) -> Result<Reply, Reply> {
+    let z = ctx.read::<ZSet>(&args[if kind == Kind::SearchStore { 2 } else { 1 }])?;
+    let q = parse_query(args, kind, z)?;
+    let (Some(z), Some(area)) = (z, q.area) else {
         // No source key: an empty result (which a STORE makes a deletion).
-        return Ok(match store {
+        return Ok(match q.store {
             Some((dest, _)) => {
                 ctx.store(dest, ZSet::default());
                 Reply::Int(0)
@@ -334,13 +375,9 @@ fn search(ctx: &mut Ctx, args: &[Bytes], kind: Kind, can_store: bool) -> Result<
         });
     };
     // COUNT means the nearest ones, unless ANY asks for the first found.
-    if count != 0 && sort == Sort::None && !any {
-        sort = Sort::Asc;
-    }
-    let area = Search { center, shape, conversion };
-    let limit = if any { count as usize } else { 0 };
-    let mut found = points_in(z, &area, limit);
-    let returned = if count == 0 { found.len() } else { found.len().min(count as usize) };
+    let sort = if q.count != 0 && q.sort == Sort::None && !q.any { Sort::Asc } else { q.sort };
+    let mut found = points_in(z, &area, if q.any { q.count } else { 0 });
+    let returned = if q.count == 0 { found.len() } else { found.len().min(q.count) };
     if sort != Sort::None {
         let by_dist = |a: &Found, b: &Found| {
             let o = if a.dist > b.dist {
@@ -367,28 +404,28 @@ fn search(ctx: &mut Ctx, args: &[Bytes], kind: Kind, can_store: bool) -> Result<
     }
     found.truncate(returned);
     for f in &mut found {
-        f.dist /= conversion;
+        f.dist /= area.conversion;
     }
-    if let Some((dest, storedist)) = store {
+    if let Some((dest, storedist)) = q.store {
         let n = found.len();
         let items = found.into_iter().map(|f| (if storedist { f.dist } else { f.score }, f.member)).collect();
         ctx.store(dest, ZSet::from_pairs(items));
         return Ok(Reply::Int(n as i64));
     }
-    let extras = [withdist, withhash, withcoord].iter().filter(|&&b| b).count();
+    let extras = [q.withdist, q.withhash, q.withcoord].iter().filter(|&&b| b).count();
     let item = |f: Found| {
         if extras == 0 {
             return Reply::Bulk(f.member);
         }
         let mut r = Vec::with_capacity(extras + 1);
         r.push(Reply::Bulk(f.member));
-        if withdist {
+        if q.withdist {
             r.push(distance_reply(f.dist));
         }
-        if withhash {
+        if q.withhash {
             r.push(Reply::Int(f.score as i64));
         }
-        if withcoord {
+        if q.withcoord {
             r.push(position_reply(f.xy));
         }
         Reply::Array(r)
