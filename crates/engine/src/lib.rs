@@ -7,6 +7,7 @@
 pub mod args;
 pub mod bitmaps;
 pub mod db;
+pub mod geo;
 pub mod glob;
 pub mod hashes;
 pub mod hyperloglog;

@@ -126,7 +126,7 @@ fn hex_float(s: &[u8]) -> Option<(f64, bool)> {
 
 /// A score or weight as Redis's getDoubleFromObject reads it: the whole
 /// argument, no leading space, no overflow, not NaN.
-fn parse_score(arg: &[u8]) -> Option<f64> {
+pub(crate) fn parse_score(arg: &[u8]) -> Option<f64> {
     if arg.first().is_none_or(|&c| is_space(c)) {
         return None;
     }

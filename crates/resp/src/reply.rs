@@ -29,6 +29,9 @@ pub enum Reply {
     Pairs(Vec<(Reply, Reply)>),
     /// A double in RESP3, a bulk string in RESP2.
     Double(f64),
+    /// A double already formatted (GEOPOS's coordinates, which Redis prints
+    /// `%.17Lf`): `,text` in RESP3, a bulk string in RESP2.
+    DoubleText(Bytes),
     /// A boolean in RESP3, 1/0 in RESP2.
     Bool(bool),
     /// Verbatim text (`=len\r\ntxt:...`) in RESP3, a bulk string in RESP2.
@@ -110,6 +113,8 @@ impl Reply {
                     bulk(out, b'$', s.as_bytes());
                 }
             }
+            Reply::DoubleText(s) if resp3 => line(out, b',', s),
+            Reply::DoubleText(s) => bulk(out, b'$', s),
             Reply::Bool(b) if resp3 => out.put_slice(if *b { b"#t\r\n" } else { b"#f\r\n" }),
             Reply::Bool(b) => int_line(out, b':', *b as i64),
             Reply::Verbatim(text) if resp3 => {
@@ -185,6 +190,8 @@ mod tests {
         assert_eq!(enc(&Reply::Int(i64::MIN), false), ":-9223372036854775808\r\n");
         assert_eq!(enc(&Reply::Double(0.1), false), "$19\r\n0.10000000000000001\r\n");
         assert_eq!(enc(&Reply::Double(1.5), true), ",1.5\r\n");
+        assert_eq!(enc(&Reply::DoubleText(Bytes::from_static(b"13.5")), true), ",13.5\r\n");
+        assert_eq!(enc(&Reply::DoubleText(Bytes::from_static(b"13.5")), false), "$4\r\n13.5\r\n");
         let m = Reply::Map(vec![(Reply::bulk("a"), Reply::Int(1))]);
         assert_eq!(enc(&m, false), "*2\r\n$1\r\na\r\n:1\r\n");
         assert_eq!(enc(&m, true), "%1\r\n$1\r\na\r\n:1\r\n");

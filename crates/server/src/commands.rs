@@ -356,6 +356,27 @@ pub static COMMANDS: &[Command] = &[
     keyed!("pfmerge", "RW access insert|RO access", -2, WD, "hyperloglog", KALL, hyperloglog::pfmerge),
     keyed!("pfdebug", "RW access", 3, WD | ADMIN, "hyperloglog", (2, 2, 1), hyperloglog::pfdebug),
     // (end of bitmaps and hyperloglog)
+    // Geo.
+    keyed!("geoadd", "RW update", -5, WD, "geo", K1, engine::geo::geoadd),
+    keyed!("geodist", "RO access", -4, RO, "geo", K1, engine::geo::geodist),
+    keyed!("geopos", "RO access", -2, RO, "geo", K1, engine::geo::geopos),
+    keyed!("geohash", "RO access", -2, RO, "geo", K1, engine::geo::geohash),
+    keyed!("georadius", "RO access", -6, WD, "geo", K1, engine::geo::georadius, find = georadius_keys),
+    keyed!(
+        "georadiusbymember",
+        "RO access",
+        -5,
+        WD,
+        "geo",
+        K1,
+        engine::geo::georadiusbymember,
+        find = georadiusbymember_keys
+    ),
+    keyed!("georadius_ro", "RO access", -6, RO, "geo", K1, engine::geo::georadius_ro),
+    keyed!("georadiusbymember_ro", "RO access", -5, RO, "geo", K1, engine::geo::georadiusbymember_ro),
+    keyed!("geosearch", "RO access", -7, RO, "geo", K1, engine::geo::geosearch),
+    keyed!("geosearchstore", "OW update|RO access", -8, WD, "geo", K2, engine::geo::geosearchstore),
+    // (end of geo)
     server!("keys", 2, RO, "generic", srv::keys),
     server!("scan", -2, RO, "generic", srv::scan),
     server!("randomkey", 1, RO, "generic", srv::randomkey),
@@ -397,6 +418,40 @@ pub fn keys_after_numkeys(args: &[Bytes]) -> Vec<usize> {
 pub fn dest_then_numkeys(args: &[Bytes]) -> Vec<usize> {
     let mut keys = vec![1];
     keys.extend(numkeys_at(args, 2));
+    keys
+}
+
+/// Keys for GEORADIUS: the source, then any STORE or STOREDIST key.
+pub fn georadius_keys(args: &[Bytes]) -> Vec<usize> {
+    source_and_store_keys(args, 6)
+}
+
+/// Keys for GEORADIUSBYMEMBER: the source, then any STORE or STOREDIST key.
+pub fn georadiusbymember_keys(args: &[Bytes]) -> Vec<usize> {
+    source_and_store_keys(args, 5)
+}
+
+/// The source key, then the keys Redis's key specs name (after the first
+/// STORE, after the first STOREDIST, searched from the options at `opts`),
+/// then the one the command really stores into when it differs: the last
+/// STORE/STOREDIST given wins.
+fn source_and_store_keys(args: &[Bytes], opts: usize) -> Vec<usize> {
+    let is = |i: usize, word: &str| args[i].eq_ignore_ascii_case(word.as_bytes());
+    let first = |word| (opts..args.len().saturating_sub(1)).find(|&i| is(i, word)).map(|i| i + 1);
+    let mut keys = vec![1];
+    keys.extend(first("store"));
+    keys.extend(first("storedist"));
+    let (mut i, mut last) = (opts, None);
+    while i + 1 < args.len() {
+        if is(i, "store") || is(i, "storedist") {
+            last = Some(i + 1);
+            i += 1;
+        }
+        i += 1;
+    }
+    if let Some(last) = last.filter(|k| !keys.contains(k)) {
+        keys.push(last);
+    }
     keys
 }
 
