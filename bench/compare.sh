@@ -335,12 +335,12 @@ run_load() {
 # run_redis_benchmark SERVER PIPELINE: the -t tests, then each custom command.
 run_redis_benchmark() {
     local srv=$1 p=$2 custom
+    local -a words
     run_redis_benchmark_once "$srv" "$p" -t "$CFG_TESTS"
-    local IFS=';'
-    for custom in $CFG_CUSTOM; do
-        IFS=' ' read -r -a words <<<"$custom"
-        [[ ${#words[@]} -gt 0 ]] && run_redis_benchmark_once "$srv" "$p" "${words[@]}"
-    done
+    while IFS= read -r custom; do
+        read -r -a words <<<"$custom"
+        if [[ ${#words[@]} -gt 0 ]]; then run_redis_benchmark_once "$srv" "$p" "${words[@]}"; fi
+    done < <(printf '%s\n' "$CFG_CUSTOM" | tr ';' '\n')
 }
 
 # run_redis_benchmark_once SERVER PIPELINE ARGS...: one redis-benchmark
@@ -365,7 +365,7 @@ run_redis_benchmark_once() {
     check_alive "$srv"
     # csv: "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
     local rows
-    rows=$(awk -F'","' 'NR > 1 && NF >= 7 { gsub(/"/, ""); print $1 }' "$out" 2>/dev/null || true)
+    rows=$(awk -F, 'NR > 1 && NF >= 7 { gsub(/"/, ""); print $1 }' "$out" 2>/dev/null || true)
     if [[ -z $rows ]]; then
         log "[$CFG] no rows in redis-benchmark output for $srv"
         FAILURES=$((FAILURES + 1))
@@ -373,7 +373,7 @@ run_redis_benchmark_once() {
     fi
     while IFS= read -r t; do
         add_case "$t|$p"
-        line=$(awk -F'","' -v t="$t" '{ gsub(/"/, "") } $1 == t { print $2, $5, $7; exit }' "$out")
+        line=$(awk -F, -v t="$t" '{ gsub(/"/, "") } $1 == t { print $2, $5, $7; exit }' "$out")
         [[ -n $line ]] || line="n/a n/a n/a"
         RES["$CFG|$t|$p|$srv"]+="$line"$'\n'
     done <<<"$rows"
