@@ -18,7 +18,7 @@ fn get_str<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a Bytes>, Reply>
 }
 
 fn bulk_or_nil(v: Option<&Bytes>) -> Reply {
-    v.map_or(Reply::Nil, |b| Reply::Bulk(b.clone()))
+    v.map_or(Reply::Nil, Reply::bulk_copy)
 }
 
 /// How an expiry argument is to be read.

@@ -3,6 +3,9 @@
 use crate::format_double;
 use bytes::{BufMut, Bytes, BytesMut};
 
+/// Longest bulk string a reply holds inline (keeps `Reply` at 40 bytes).
+pub const INLINE_BULK: usize = 38;
+
 /// One reply. Commands build these; the connection encodes them for the
 /// protocol version the client chose with HELLO.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,6 +18,13 @@ pub enum Reply {
     Error(Bytes),
     Int(i64),
     Bulk(Bytes),
+    /// A short bulk string copied into the reply: GET of a small value then
+    /// touches only the value's bytes, not a shared buffer's reference count
+    /// (a cache miss and two atomics per request). Build it with `Reply::bulk_copy`.
+    InlineBulk {
+        len: u8,
+        data: [u8; INLINE_BULK],
+    },
     /// Null bulk string: `$-1` in RESP2, `_` in RESP3.
     Nil,
     /// Null array: `*-1` in RESP2, `_` in RESP3.
@@ -51,6 +61,17 @@ impl Reply {
         Reply::Bulk(b.into())
     }
 
+    /// A bulk reply holding a copy of `b`: inline when short, else a shared `Bytes`.
+    pub fn bulk_copy(b: &Bytes) -> Reply {
+        if b.len() <= INLINE_BULK {
+            let mut data = [0u8; INLINE_BULK];
+            data[..b.len()].copy_from_slice(b);
+            Reply::InlineBulk { len: b.len() as u8, data }
+        } else {
+            Reply::Bulk(b.clone())
+        }
+    }
+
     pub fn is_error(&self) -> bool {
         matches!(self, Reply::Error(_))
     }
@@ -68,6 +89,7 @@ impl Reply {
             }
             Reply::Int(n) => int_line(out, b':', *n),
             Reply::Bulk(b) => bulk(out, b'$', b),
+            Reply::InlineBulk { len, data } => bulk(out, b'$', &data[..*len as usize]),
             Reply::Nil if resp3 => out.put_slice(b"_\r\n"),
             Reply::Nil => out.put_slice(b"$-1\r\n"),
             Reply::NilArray if resp3 => out.put_slice(b"_\r\n"),
@@ -181,6 +203,17 @@ mod tests {
         let mut out = BytesMut::new();
         r.encode(&mut out, resp3);
         String::from_utf8(out.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn inline_bulk() {
+        assert!(std::mem::size_of::<Reply>() <= 40);
+        let short = Bytes::from_static(b"hello");
+        assert!(matches!(Reply::bulk_copy(&short), Reply::InlineBulk { len: 5, .. }));
+        assert_eq!(enc(&Reply::bulk_copy(&short), false), "$5\r\nhello\r\n");
+        let long = Bytes::from(vec![b'x'; INLINE_BULK + 1]);
+        assert_eq!(Reply::bulk_copy(&long), Reply::Bulk(long.clone()));
+        assert_eq!(enc(&Reply::bulk_copy(&Bytes::new()), true), "$0\r\n\r\n");
     }
 
     #[test]
