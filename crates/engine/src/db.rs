@@ -1,18 +1,18 @@
 //! One database of one shard: the key table, expiry bookkeeping and counters.
 
+use crate::key::CompactKey;
 use crate::table::KeyTable;
 use crate::value::{Entry, Value};
-use bytes::Bytes;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 #[derive(Default)]
 pub struct Db {
-    keys: KeyTable<Entry>,
+    keys: KeyTable<Entry, CompactKey>,
     /// Deadlines of keys with a TTL, earliest first. Entries go stale when a
     /// TTL changes or a key goes away; they are checked against the key when
     /// popped, and the heap is rebuilt when stale ones dominate.
-    deadlines: BinaryHeap<Reverse<(u64, Bytes)>>,
+    deadlines: BinaryHeap<Reverse<(u64, CompactKey)>>,
     /// Keys that currently have a TTL.
     volatile: usize,
     /// Keys removed because their TTL passed (INFO's `expired_keys`).
@@ -57,7 +57,7 @@ impl Db {
     /// any previous value and TTL. The key is copied so it shares no buffer
     /// with the request it came from.
     pub fn set(&mut self, key: &[u8], value: Value, expire_at: u64) {
-        let key = Bytes::copy_from_slice(key);
+        let key = CompactKey::new(key);
         if expire_at != 0 {
             self.deadlines.push(Reverse((expire_at, key.clone())));
             self.volatile += 1;
@@ -96,7 +96,7 @@ impl Db {
             _ => {}
         }
         if expire_at != 0 {
-            self.deadlines.push(Reverse((expire_at, Bytes::copy_from_slice(key))));
+            self.deadlines.push(Reverse((expire_at, CompactKey::new(key))));
             self.compact_deadlines();
         }
         true
@@ -136,7 +136,7 @@ impl Db {
     }
 
     /// SCAN over this database from table position `from`; expired keys are skipped.
-    pub fn scan(&self, from: u64, count: usize, now: u64, mut visit: impl FnMut(&Bytes, &Entry)) -> Option<u64> {
+    pub fn scan(&self, from: u64, count: usize, now: u64, mut visit: impl FnMut(&[u8], &Entry)) -> Option<u64> {
         self.keys.scan(from, count, |k, e| {
             if !e.is_expired(now) {
                 visit(k, e)
@@ -145,12 +145,12 @@ impl Db {
     }
 
     /// Every live key, for KEYS.
-    pub fn iter(&self, now: u64) -> impl Iterator<Item = (&Bytes, &Entry)> {
-        self.keys.iter().filter(move |(_, e)| !e.is_expired(now))
+    pub fn iter(&self, now: u64) -> impl Iterator<Item = (&[u8], &Entry)> {
+        self.keys.iter().filter(move |(_, e)| !e.is_expired(now)).map(|(k, e)| (&k[..], e))
     }
 
     /// A random live key, for RANDOMKEY. `pick` maps a bound to a random index below it.
-    pub fn random_key(&mut self, now: u64, mut pick: impl FnMut(usize) -> usize) -> Option<Bytes> {
+    pub fn random_key(&mut self, now: u64, mut pick: impl FnMut(usize) -> usize) -> Option<bytes::Bytes> {
         // Like Redis, give up on sampling after many expired hits and return what we have.
         for _ in 0..100 {
             if self.keys.is_empty() {
@@ -158,7 +158,7 @@ impl Db {
             }
             let (k, e) = self.keys.nth(pick(self.keys.len()))?;
             if !e.is_expired(now) {
-                return Some(k.clone());
+                return Some(k.to_bytes());
             }
             let k = k.clone();
             self.remove(&k);

@@ -312,7 +312,7 @@ pub fn scan_page(ctx: &mut Ctx, pos: u64, count: usize, filter: &ScanFilter) -> 
     let mut keys = Vec::new();
     let next = ctx.db().scan(pos, count, now, |k, e| {
         if filter.accepts(k, e) {
-            keys.push(k.clone());
+            keys.push(Bytes::copy_from_slice(k));
         }
     });
     (next, keys)
@@ -322,7 +322,7 @@ pub fn scan_page(ctx: &mut Ctx, pos: u64, count: usize, filter: &ScanFilter) -> 
 pub fn keys_matching(ctx: &mut Ctx, pattern: &[u8]) -> Vec<Bytes> {
     let now = ctx.now;
     let all = pattern == b"*";
-    ctx.db().iter(now).filter(|(k, _)| all || glob_match(pattern, k)).map(|(k, _)| k.clone()).collect()
+    ctx.db().iter(now).filter(|(k, _)| all || glob_match(pattern, k)).map(|(k, _)| Bytes::copy_from_slice(k)).collect()
 }
 
 pub fn random_key(ctx: &mut Ctx) -> Option<Bytes> {

@@ -11,6 +11,7 @@ pub mod geo;
 pub mod glob;
 pub mod hashes;
 pub mod hyperloglog;
+pub mod key;
 pub mod keys;
 pub mod limits;
 pub mod lists;

@@ -6,6 +6,7 @@
 //! The hash order also gives SCAN a cursor that stays valid while the table
 //! grows: a position in hash space, below which every key was returned.
 
+use crate::key::TableKey;
 use bytes::Bytes;
 use hashbrown::{DefaultHashBuilder, HashTable};
 use std::hash::BuildHasher;
@@ -25,27 +26,28 @@ fn inner(hash: u64) -> u64 {
     hash.rotate_left(32)
 }
 
-struct Segment<V> {
+struct Segment<V, K> {
     depth: u32,
-    entries: HashTable<(Bytes, V)>,
+    entries: HashTable<(K, V)>,
 }
 
-pub struct KeyTable<V> {
+/// Keys of type `K` (`Bytes`, or `CompactKey` for the keyspace) to values `V`.
+pub struct KeyTable<V, K = Bytes> {
     hasher: DefaultHashBuilder,
     /// 2^global_depth slots, each naming the segment for that hash prefix.
     dir: Vec<u32>,
     global_depth: u32,
-    segments: Vec<Segment<V>>,
+    segments: Vec<Segment<V, K>>,
     len: usize,
 }
 
-impl<V> Default for KeyTable<V> {
+impl<V, K: TableKey> Default for KeyTable<V, K> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<V> KeyTable<V> {
+impl<V, K: TableKey> KeyTable<V, K> {
     pub fn new() -> Self {
         KeyTable {
             hasher: DefaultHashBuilder::default(),
@@ -79,13 +81,13 @@ impl<V> KeyTable<V> {
     pub fn get(&self, key: &[u8]) -> Option<&V> {
         let h = self.hash(key);
         let seg = &self.segments[self.segment_of(h)];
-        seg.entries.find(inner(h), |(k, _)| k == key).map(|(_, v)| v)
+        seg.entries.find(inner(h), |(k, _)| k.as_ref() == key).map(|(_, v)| v)
     }
 
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut V> {
         let h = self.hash(key);
         let s = self.segment_of(h);
-        self.segments[s].entries.find_mut(inner(h), |(k, _)| k == key).map(|(_, v)| v)
+        self.segments[s].entries.find_mut(inner(h), |(k, _)| k.as_ref() == key).map(|(_, v)| v)
     }
 
     /// One lookup that also drops a dead entry: `None` when the key is
@@ -93,7 +95,7 @@ impl<V> KeyTable<V> {
     pub fn get_live(&mut self, key: &[u8], dead: impl Fn(&V) -> bool, removed: &mut Option<V>) -> Option<&mut V> {
         let h = self.hash(key);
         let s = self.segment_of(h);
-        let entry = self.segments[s].entries.find_entry(inner(h), |(k, _)| k == key).ok()?;
+        let entry = self.segments[s].entries.find_entry(inner(h), |(k, _)| k.as_ref() == key).ok()?;
         if dead(&entry.get().1) {
             self.len -= 1;
             *removed = Some(entry.remove().0 .1);
@@ -107,10 +109,10 @@ impl<V> KeyTable<V> {
     }
 
     /// Inserts or replaces; returns the previous value.
-    pub fn insert(&mut self, key: Bytes, value: V) -> Option<V> {
-        let h = self.hash(&key);
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        let h = self.hash(key.as_ref());
         let mut s = self.segment_of(h);
-        if let Some((_, v)) = self.segments[s].entries.find_mut(inner(h), |(k, _)| *k == key) {
+        if let Some((_, v)) = self.segments[s].entries.find_mut(inner(h), |(k, _)| k.as_ref() == key.as_ref()) {
             return Some(std::mem::replace(v, value));
         }
         if self.segments[s].entries.len() >= SEGMENT_MAX {
@@ -118,15 +120,15 @@ impl<V> KeyTable<V> {
             s = self.segment_of(h);
         }
         let hasher = &self.hasher;
-        self.segments[s].entries.insert_unique(inner(h), (key, value), |(k, _)| inner(hasher.hash_one(&k[..])));
+        self.segments[s].entries.insert_unique(inner(h), (key, value), |(k, _)| inner(hasher.hash_one(k.as_ref())));
         self.len += 1;
         None
     }
 
-    pub fn remove(&mut self, key: &[u8]) -> Option<(Bytes, V)> {
+    pub fn remove(&mut self, key: &[u8]) -> Option<(K, V)> {
         let h = self.hash(key);
         let s = self.segment_of(h);
-        let entry = self.segments[s].entries.find_entry(inner(h), |(k, _)| k == key).ok()?;
+        let entry = self.segments[s].entries.find_entry(inner(h), |(k, _)| k.as_ref() == key).ok()?;
         self.len -= 1;
         Some(entry.remove().0)
     }
@@ -141,11 +143,11 @@ impl<V> KeyTable<V> {
         let hasher = &self.hasher;
         let old = &mut self.segments[s];
         old.depth += 1;
-        let upper: Vec<(Bytes, V)> = old.entries.extract_if(|(k, _)| hasher.hash_one(&k[..]) & bit != 0).collect();
+        let upper: Vec<(K, V)> = old.entries.extract_if(|(k, _)| hasher.hash_one(k.as_ref()) & bit != 0).collect();
         let mut entries = HashTable::with_capacity(upper.len().max(16));
         for item in upper {
-            let h = hasher.hash_one(&item.0[..]);
-            entries.insert_unique(inner(h), item, |(k, _)| inner(hasher.hash_one(&k[..])));
+            let h = hasher.hash_one(item.0.as_ref());
+            entries.insert_unique(inner(h), item, |(k, _)| inner(hasher.hash_one(k.as_ref())));
         }
         let new_index = self.segments.len() as u32;
         self.segments.push(Segment { depth: depth + 1, entries });
@@ -161,10 +163,10 @@ impl<V> KeyTable<V> {
     /// of them unless the table ends first. Returns the position to resume at,
     /// or `None` when the whole table has been visited. Keys present for the
     /// whole scan are visited exactly once, even across splits.
-    pub fn scan(&self, from: u64, count: usize, mut visit: impl FnMut(&Bytes, &V)) -> Option<u64> {
+    pub fn scan(&self, from: u64, count: usize, mut visit: impl FnMut(&K, &V)) -> Option<u64> {
         let mut pos = from;
         let mut seen = 0usize;
-        let mut batch: Vec<(u64, &(Bytes, V))> = Vec::new();
+        let mut batch: Vec<(u64, &(K, V))> = Vec::new();
         while pos < POS_END {
             let h0 = pos << (64 - POS_BITS);
             let seg = &self.segments[self.segment_of(h0)];
@@ -172,8 +174,9 @@ impl<V> KeyTable<V> {
             let seg_end =
                 if seg.depth == 0 { POS_END } else { ((h0 >> (64 - seg.depth)) + 1) << (POS_BITS - seg.depth) };
             batch.clear();
-            batch
-                .extend(seg.entries.iter().map(|e| (self.hash(&e.0) >> (64 - POS_BITS), e)).filter(|(p, _)| *p >= pos));
+            batch.extend(
+                seg.entries.iter().map(|e| (self.hash(e.0.as_ref()) >> (64 - POS_BITS), e)).filter(|(p, _)| *p >= pos),
+            );
             batch.sort_unstable_by_key(|(p, _)| *p);
             let mut i = 0;
             while i < batch.len() {
@@ -197,7 +200,7 @@ impl<V> KeyTable<V> {
     }
 
     /// The `n`-th key in the table's own order (`n < len`), for RANDOMKEY.
-    pub fn nth(&self, mut n: usize) -> Option<(&Bytes, &V)> {
+    pub fn nth(&self, mut n: usize) -> Option<(&K, &V)> {
         for seg in &self.segments {
             if n < seg.entries.len() {
                 return seg.entries.iter().nth(n).map(|(k, v)| (k, v));
@@ -207,7 +210,7 @@ impl<V> KeyTable<V> {
         None
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&Bytes, &V)> {
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
         self.segments.iter().flat_map(|s| s.entries.iter().map(|(k, v)| (k, v)))
     }
 
@@ -227,7 +230,7 @@ mod tests {
 
     #[test]
     fn insert_get_remove_across_splits() {
-        let mut t = KeyTable::new();
+        let mut t: KeyTable<usize> = KeyTable::new();
         for i in 0..20_000 {
             assert!(t.insert(key(i), i).is_none());
         }
@@ -247,7 +250,7 @@ mod tests {
 
     #[test]
     fn scan_visits_every_stable_key_once_while_growing() {
-        let mut t = KeyTable::new();
+        let mut t: KeyTable<()> = KeyTable::new();
         for i in 0..3000 {
             t.insert(key(i), ());
         }
