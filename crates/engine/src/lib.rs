@@ -16,6 +16,7 @@ pub mod lists;
 mod longdouble;
 pub mod sets;
 pub mod shard;
+pub mod sort;
 pub mod strings;
 pub mod table;
 pub mod types;
