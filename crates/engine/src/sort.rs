@@ -22,7 +22,7 @@ pub const NOT_DOUBLE: &str = "ERR One or more scores can't be converted into dou
 /// A pattern value to look up: a string key's value (`field` None) or a hash field.
 pub type Lookup<'a> = &'a mut dyn FnMut(&[u8], Option<&[u8]>) -> Option<Bytes>;
 
-/// What a key and optional hash field a pattern names: the unit of lookups.
+/// The key (and hash field, for `->field`) a pattern names for one element: what lookups take.
 pub type KeyRef = (Bytes, Option<Bytes>);
 
 /// SORT's options, parsed left to right as Redis does (the first bad option is the error).
@@ -155,6 +155,8 @@ pub struct Loaded {
     /// The output is `elements[start..=end]` (nothing when `end < start`).
     start: i64,
     end: i64,
+    /// False for BY nosort (the order is the source's), except for a set
+    /// being stored, which Redis sorts ALPHA so the stored order is defined.
     sort: bool,
     alpha: bool,
     /// The BY pattern to sort by (None: by the elements themselves).
