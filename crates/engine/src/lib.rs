@@ -18,6 +18,7 @@ pub mod lists;
 mod longdouble;
 pub mod sets;
 pub mod shard;
+pub mod sort;
 pub mod strings;
 pub mod table;
 pub mod types;

@@ -153,6 +153,23 @@ macro_rules! server {
     };
 }
 
+/// A server-routed command that still has keys (SORT: its BY/GET patterns
+/// read keys its arguments do not name, so it routes its own steps).
+macro_rules! server_keyed {
+    ($name:literal, $key_flags:literal, $arity:expr, $flags:expr, $group:literal, $keys:expr, $h:path, find = $find:path) => {
+        Command {
+            name: $name,
+            arity: $arity,
+            flags: $flags,
+            group: $group,
+            keys: $keys,
+            key_flags: $key_flags,
+            find_keys: Some($find),
+            exec: Exec::Server(|s, c, a| Box::pin($h(s, c, a))),
+        }
+    };
+}
+
 const K1: (i32, i32, i32) = (1, 1, 1);
 const K2: (i32, i32, i32) = (1, 2, 1);
 const KALL: (i32, i32, i32) = (1, -1, 1);
@@ -343,6 +360,10 @@ pub static COMMANDS: &[Command] = &[
     keyed!("zrandmember", "RO access", -2, RO, "sorted_set", K1, engine::zsets::zrandmember),
     keyed!("zscan", "RO access", -3, RO, "sorted_set", K1, engine::zsets::zscan),
     // (end of sorted sets)
+    // Sort.
+    server_keyed!("sort", "RO access", -2, WD, "generic", K1, crate::sort::sort, find = sort_keys),
+    server_keyed!("sort_ro", "RO access", -2, RO, "generic", K1, crate::sort::sort, find = sort_ro_keys),
+    // (end of sort)
     // Bitmaps and HyperLogLog.
     keyed!("setbit", "RW access update", 4, WD, "bitmap", K1, bitmaps::setbit),
     keyed!("getbit", "RO access", 3, ROF, "bitmap", K1, bitmaps::getbit),
@@ -461,6 +482,32 @@ fn numkeys_at(args: &[Bytes], at: usize) -> Vec<usize> {
         Some(n) if n > 0 && (n as usize) < args.len() - at => (at + 1..=at + n as usize).collect(),
         _ => Vec::new(),
     }
+}
+
+/// Keys of SORT: the source, and the destination of the last STORE, found
+/// as Redis's `sortGetKeys` finds it (skipping LIMIT's, GET's and BY's values).
+pub fn sort_keys(args: &[Bytes]) -> Vec<usize> {
+    let mut keys = vec![1];
+    let mut store = None;
+    let mut i = 2;
+    while i < args.len() {
+        let opt = &args[i];
+        if engine::args::eq_ic(opt, "limit") {
+            i += 2;
+        } else if engine::args::eq_ic(opt, "get") || engine::args::eq_ic(opt, "by") {
+            i += 1;
+        } else if engine::args::eq_ic(opt, "store") && i + 1 < args.len() {
+            store = Some(i + 1);
+        }
+        i += 1;
+    }
+    keys.extend(store);
+    keys
+}
+
+/// SORT_RO reads only its source by name (its patterns' keys are found while it runs).
+pub fn sort_ro_keys(_: &[Bytes]) -> Vec<usize> {
+    vec![1]
 }
 
 /// Looks a command up by name, case-insensitively.

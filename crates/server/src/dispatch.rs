@@ -238,6 +238,11 @@ impl Locked {
         Locked { scratch, by_shard, mode }
     }
 
+    /// Whether `key` of database `db` is one of the locked keys (its entry, if any, is in `scratch`).
+    pub fn holds(&self, db: usize, key: &[u8]) -> bool {
+        self.by_shard.values().any(|keys| keys.iter().any(|(d, k)| *d == db && k[..] == *key))
+    }
+
     /// Unlocks the keys without writing anything back.
     pub fn release_unchanged(self, shard: &Shard) {
         self.release(shard, false);

@@ -16,6 +16,7 @@ mod multi;
 mod server_cmds;
 mod shard;
 mod slot;
+mod sort;
 mod watch;
 
 use glommio::{LocalExecutorBuilder, Placement};

@@ -32,6 +32,12 @@ pub fn runs_inside_multi(cmd: &Command) -> bool {
     matches!(cmd.name, "exec" | "discard" | "multi" | "watch" | "quit" | "reset")
 }
 
+/// Whether a queued command's keys are locked for the transaction: keyed
+/// commands, and SORT, which routes itself but names its source and destination.
+fn holds_keys(cmd: &Command) -> bool {
+    matches!(cmd.exec, Exec::Keyed(_)) || (matches!(cmd.exec, Exec::Server(_)) && cmd.find_keys.is_some())
+}
+
 pub fn queue(client: &mut Client, args: Vec<Bytes>) -> Reply {
     if let Some(q) = &mut client.multi {
         q.commands.push(args);
@@ -70,7 +76,7 @@ pub async fn exec(shard: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> Reply 
     for (cmd, args) in commands.iter().zip(&queue.commands) {
         dbs.push(db);
         match cmd.exec {
-            Exec::Keyed(_) => {
+            _ if holds_keys(cmd) => {
                 keys.extend(command_keys(cmd, args, db, databases));
                 if cmd.has(commands::WRITE) {
                     mode = Mode::Write;
@@ -101,6 +107,9 @@ pub async fn exec(shard: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> Reply 
         replies.push(match cmd.exec {
             Exec::Keyed(h) => h(&mut Ctx { data: &mut locked.scratch, db: client.db, now: now_ms() }, &args),
             Exec::Conn(f) => f(shard, client, &args),
+            Exec::Server(_) if cmd.find_keys.is_some() => {
+                crate::sort::sort_in_transaction(shard, &mut locked, client.db, &args).await
+            }
             // Commands spanning every shard see the shards, not this transaction's writes.
             Exec::Server(f) => f(shard, client, &args).await,
         });

@@ -1,0 +1,162 @@
+//! SORT and SORT_RO on a sharded keyspace.
+//!
+//! BY and GET patterns read keys derived from the elements, which may live
+//! on any shard, so SORT cannot run as one keyed step. When no pattern reads
+//! another key (or there is one shard) the engine's whole command runs as an
+//! ordinary keyed command on the source's (and STORE destination's) shard(s).
+//! Otherwise it runs in steps: load the elements on the source's shard, fetch
+//! the BY values from their shards (in parallel), sort here, fetch the GET
+//! values, and store the result on the destination's shard.
+//!
+//! The stepped form is not atomic: each step sees the keys as they are when
+//! it runs, and a write landing between steps (to the source, a pattern key
+//! or the destination) may be seen by one step and not another. The values of
+//! one fetch are a snapshot of each key at the moment its shard answered.
+
+use crate::commands::{self, Command, Exec};
+use crate::dispatch::{run_keyed, Client, Locked};
+use crate::locks::Mode;
+use crate::mailbox::oneshot;
+use crate::shard::{post, Shard};
+use bytes::Bytes;
+use engine::sort::{self as esort, KeyRef, Loaded, SortSpec};
+use engine::{now_ms, Ctx};
+use resp::Reply;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// The loading step's routing: the source at position 1 of SORT's own arguments.
+static LOAD_STEP: Command = Command {
+    name: "sort",
+    arity: -2,
+    flags: commands::READONLY,
+    group: "generic",
+    keys: (1, 1, 1),
+    key_flags: "RO access",
+    find_keys: None,
+    exec: Exec::Keyed(esort::load_step),
+};
+
+/// The storing step's routing: `sort dest value...`, the destination at position 1.
+static STORE_STEP: Command = Command {
+    name: "sort",
+    arity: -2,
+    flags: commands::WRITE,
+    group: "generic",
+    keys: (1, 1, 1),
+    key_flags: "OW update",
+    find_keys: None,
+    exec: Exec::Keyed(esort::store_step),
+};
+
+pub async fn sort(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> Reply {
+    let spec = match SortSpec::parse(args) {
+        Ok(s) => s,
+        Err(e) => return e,
+    };
+    let db = client.db;
+    // Only STORE writes: a plain SORT must not look like a write to WATCH.
+    let mode = if spec.store.is_some() { Mode::Write } else { Mode::Read };
+    if !spec.reads_other_keys() || shard.shared.shards == 1 {
+        let cmd = commands::lookup(&args[0]).expect("routed here by its own table row");
+        return run_keyed(shard, cmd, esort::sort, db, args.to_vec(), mode).await;
+    }
+    let loaded = run_keyed(shard, &LOAD_STEP, esort::load_step, db, args.to_vec(), Mode::Read).await;
+    let mut loaded = match Loaded::from_reply(loaded) {
+        Ok(l) => l,
+        Err(e) => return e,
+    };
+    let by_values = fetch(shard, db, loaded.by_lookups()).await;
+    if let Err(e) = loaded.sort(&spec, &mut |k, f| found(&by_values, k, f)) {
+        return e;
+    }
+    let get_values = fetch(shard, db, loaded.get_lookups(&spec)).await;
+    let values = loaded.output(&spec, &mut |k, f| found(&get_values, k, f));
+    match spec.store {
+        None => esort::reply(values),
+        Some(dest) => {
+            let mut store = vec![args[0].clone(), dest];
+            store.extend(values.into_iter().map(Option::unwrap_or_default));
+            run_keyed(shard, &STORE_STEP, esort::store_step, db, store, Mode::Write).await
+        }
+    }
+}
+
+/// Pattern values fetched from their shards: (key, field) -> value.
+type Fetched = HashMap<KeyRef, Option<Bytes>>;
+
+fn found(values: &Fetched, key: &[u8], field: Option<&[u8]>) -> Option<Bytes> {
+    let k = (Bytes::copy_from_slice(key), field.map(Bytes::copy_from_slice));
+    values.get(&k).cloned().flatten()
+}
+
+/// Reads `wanted` from the shards owning the keys: one message per shard,
+/// all sent before any answer is awaited. Each shard answers from its data
+/// as it is then, without waiting on locks (a snapshot, see the module doc).
+async fn fetch(shard: &Rc<Shard>, db: usize, wanted: Vec<KeyRef>) -> Fetched {
+    let mut by_shard: Vec<Vec<KeyRef>> = vec![Vec::new(); shard.shared.shards];
+    let mut out = Fetched::with_capacity(wanted.len());
+    for k in wanted {
+        if out.insert(k.clone(), None).is_none() {
+            by_shard[shard.shard_of(&k.0)].push(k);
+        }
+    }
+    let mut pending = Vec::new();
+    for (target, keys) in by_shard.into_iter().enumerate().filter(|(_, k)| !k.is_empty()) {
+        let (tx, rx) = oneshot();
+        let asked = keys.clone();
+        post(shard, target, move |s| {
+            let now = now_ms();
+            let mut data = s.data.borrow_mut();
+            let dbs = &mut data.dbs;
+            tx.send(asked.iter().map(|(k, f)| esort::lookup_value(&mut dbs[db], k, f.as_deref(), now)).collect());
+        });
+        pending.push((keys, rx));
+    }
+    for (keys, rx) in pending {
+        let values: Vec<Option<Bytes>> = rx.await.expect("shard dropped a SORT lookup");
+        out.extend(keys.into_iter().zip(values));
+    }
+    out
+}
+
+/// SORT inside MULTI/EXEC, whose keys (source and destination) the
+/// transaction holds, copied into `locked`'s scratch shard: routing them
+/// again would wait on the transaction's own locks. Pattern keys the
+/// transaction holds are read from the scratch copy (it may have written
+/// them); the others from their shards, as a snapshot.
+pub async fn sort_in_transaction(shard: &Rc<Shard>, locked: &mut Locked, db: usize, args: &[Bytes]) -> Reply {
+    let spec = match SortSpec::parse(args) {
+        Ok(s) => s,
+        Err(e) => return e,
+    };
+    let now = now_ms();
+    let loaded = esort::load(&mut Ctx { data: &mut locked.scratch, db, now }, &args[1], &spec);
+    let mut loaded = match loaded {
+        Ok(l) => l,
+        Err(e) => return e,
+    };
+    let by_values = fetch_outside(shard, locked, db, loaded.by_lookups()).await;
+    let mut by_lookup = |k: &[u8], f: Option<&[u8]>| match locked.holds(db, k) {
+        true => esort::lookup_value(&mut locked.scratch.dbs[db], k, f, now),
+        false => found(&by_values, k, f),
+    };
+    if let Err(e) = loaded.sort(&spec, &mut by_lookup) {
+        return e;
+    }
+    let get_values = fetch_outside(shard, locked, db, loaded.get_lookups(&spec)).await;
+    let mut get_lookup = |k: &[u8], f: Option<&[u8]>| match locked.holds(db, k) {
+        true => esort::lookup_value(&mut locked.scratch.dbs[db], k, f, now),
+        false => found(&get_values, k, f),
+    };
+    let values = loaded.output(&spec, &mut get_lookup);
+    match &spec.store {
+        None => esort::reply(values),
+        Some(dest) => esort::store_list(&mut Ctx { data: &mut locked.scratch, db, now }, dest, values),
+    }
+}
+
+/// `fetch` for the keys a transaction does not hold.
+async fn fetch_outside(shard: &Rc<Shard>, locked: &Locked, db: usize, wanted: Vec<KeyRef>) -> Fetched {
+    fetch(shard, db, wanted.into_iter().filter(|k| !locked.holds(db, &k.0)).collect()).await
+}
