@@ -105,3 +105,101 @@ fn msetnx_across_shards_is_all_or_nothing() {
     let got: Vec<Option<i64>> = conn.mget(&keys).unwrap();
     assert_eq!(got, vec![Some(1), Some(1), None, None]);
 }
+
+/// Runs `mover` (moving elements between two collections on different shards)
+/// against `check` (a multi-key read that must always see every element
+/// exactly once) for `RUN_FOR`.
+fn conservation(
+    setup: &[&[&str]],
+    mover: impl Fn(&mut redis::Connection, usize) + Send + 'static,
+    check: impl Fn(&mut redis::Connection) + Send + Clone + 'static,
+) {
+    let server = Server::start(SHARDS, &[]);
+    let mut conn = server.conn();
+    for cmd in setup {
+        let mut c = redis::cmd(cmd[0]);
+        cmd[1..].iter().for_each(|a| {
+            c.arg(*a);
+        });
+        let _: redis::Value = c.query(&mut conn).unwrap();
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut threads = Vec::new();
+    {
+        let (stop, client) = (stop.clone(), server.client());
+        threads.push(thread::spawn(move || {
+            let mut conn = client.get_connection().unwrap();
+            let mut i = 0;
+            while !stop.load(Ordering::Relaxed) {
+                mover(&mut conn, i);
+                i += 1;
+            }
+        }));
+    }
+    let checks = Arc::new(AtomicU64::new(0));
+    for _ in 0..2 {
+        let (stop, client, check, checks) = (stop.clone(), server.client(), check.clone(), checks.clone());
+        threads.push(thread::spawn(move || {
+            let mut conn = client.get_connection().unwrap();
+            while !stop.load(Ordering::Relaxed) {
+                check(&mut conn);
+                checks.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    thread::sleep(RUN_FOR);
+    stop.store(true, Ordering::Relaxed);
+    for t in threads {
+        t.join().expect("a client thread failed");
+    }
+    assert!(checks.load(Ordering::Relaxed) > 100, "readers made too little progress");
+}
+
+#[test]
+fn smove_across_shards_never_loses_or_duplicates_a_member() {
+    let keys = keys_on_distinct_shards("set:", SHARDS, 2);
+    let (a, b) = (keys[0].clone(), keys[1].clone());
+    let members: Vec<String> = (0..20).map(|i| format!("m{i}")).collect();
+    let mut sadd = vec!["SADD", a.as_str()];
+    sadd.extend(members.iter().map(|m| m.as_str()));
+    let (ma, mb) = (a.clone(), b.clone());
+    let (ca, cb) = (a.clone(), b.clone());
+    conservation(
+        &[&sadd],
+        move |conn, i| {
+            let (from, to) = if i % 2 == 0 { (&ma, &mb) } else { (&mb, &ma) };
+            let member = format!("m{}", i % 20);
+            let _: i64 = redis::cmd("SMOVE").arg(from).arg(to).arg(member).query(conn).unwrap();
+        },
+        move |conn| {
+            // SUNION sees both sets at once; SINTER must never find a member in both.
+            let union: Vec<String> = redis::cmd("SUNION").arg(&ca).arg(&cb).query(conn).unwrap();
+            assert_eq!(union.len(), 20, "SUNION saw {} members during SMOVEs", union.len());
+            let both: i64 = redis::cmd("SINTERCARD").arg(2).arg(&ca).arg(&cb).query(conn).unwrap();
+            assert_eq!(both, 0, "a member was in both sets at once");
+        },
+    );
+}
+
+#[test]
+fn lmove_across_shards_keeps_the_total_in_a_transaction_view() {
+    let keys = keys_on_distinct_shards("list:", SHARDS, 2);
+    let (a, b) = (keys[0].clone(), keys[1].clone());
+    let items: Vec<String> = (0..10).map(|i| i.to_string()).collect();
+    let mut rpush = vec!["RPUSH", a.as_str()];
+    rpush.extend(items.iter().map(|m| m.as_str()));
+    let (ma, mb) = (a.clone(), b.clone());
+    let (ca, cb) = (a.clone(), b.clone());
+    conservation(
+        &[&rpush],
+        move |conn, i| {
+            let (from, to) = if i % 3 == 0 { (&mb, &ma) } else { (&ma, &mb) };
+            let _: Option<String> = redis::cmd("LMOVE").arg(from).arg(to).arg("LEFT").arg("RIGHT").query(conn).unwrap();
+        },
+        move |conn| {
+            // MULTI/EXEC over both shards: the lengths must always add up.
+            let (la, lb): (i64, i64) = redis::pipe().atomic().llen(&ca).llen(&cb).query(conn).unwrap();
+            assert_eq!(la + lb, 10, "EXEC saw {la} + {lb} elements during LMOVEs");
+        },
+    );
+}
