@@ -3,7 +3,7 @@
 use crate::dispatch::{execute_batch, Client, ClientEntry};
 use crate::shard::Shard;
 use bytes::BytesMut;
-use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use futures_lite::{AsyncRead, AsyncWriteExt};
 use glommio::net::{TcpListener, TcpStream};
 use resp::RequestParser;
 use std::cell::{Cell, RefCell};
@@ -15,7 +15,11 @@ use std::time::Instant;
 
 /// A client whose unparsed input exceeds this is disconnected (Redis's `client-query-buffer-limit`).
 const QUERY_BUFFER_LIMIT: usize = 1 << 30;
-const READ_CHUNK: usize = 16 * 1024;
+/// Bytes one receive takes at most, as Redis's PROTO_IOBUF_LEN.
+pub const READ_CHUNK: usize = 16 * 1024;
+/// Input and output buffers grown past this by a big request or reply are
+/// given back once empty, so an idle connection holds a few KiB, not megabytes.
+const KEEP_BUFFER: usize = 64 * 1024;
 
 pub async fn accept_loop(shard: Rc<Shard>, listener: TcpListener) {
     loop {
@@ -34,6 +38,30 @@ pub async fn accept_loop(shard: Rc<Shard>, listener: TcpListener) {
             Ok(task) => drop(task.detach()),
             Err(e) => log::warn!("could not start a connection task: {e}"),
         };
+    }
+}
+
+/// Receives into the shard's one read buffer and appends what came to
+/// `input`. glommio's non-buffered read only touches the buffer inside
+/// `poll_read`, when data is ready, so the buffer is borrowed for that call
+/// alone and every connection of the shard can share it: 16 KiB per shard
+/// instead of per connection.
+struct ReadInto<'a> {
+    shard: &'a Shard,
+    stream: &'a mut TcpStream,
+    input: &'a mut BytesMut,
+}
+
+impl Future for ReadInto<'_> {
+    type Output = std::io::Result<usize>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let mut buf = this.shard.read_buf.borrow_mut();
+        let polled = Pin::new(&mut *this.stream).poll_read(cx, &mut buf);
+        if let Poll::Ready(Ok(n)) = polled {
+            this.input.extend_from_slice(&buf[..n]);
+        }
+        polled
     }
 }
 
@@ -96,20 +124,19 @@ async fn serve(shard: Rc<Shard>, mut stream: TcpStream) {
 }
 
 async fn serve_client(shard: &Rc<Shard>, stream: &mut TcpStream, client: &mut Client) {
-    let mut input = BytesMut::with_capacity(READ_CHUNK);
-    let mut output = BytesMut::with_capacity(READ_CHUNK);
-    let mut chunk = vec![0u8; READ_CHUNK];
+    let mut input = BytesMut::new();
+    let mut output = BytesMut::new();
     loop {
         // Reading is the one place a connection waits with nothing in flight,
         // so it is where CLIENT KILL takes effect.
-        let n = match futures_lite::future::or(stream.read(&mut chunk), Killed(&client.entry)).await {
+        let read = ReadInto { shard, stream: &mut *stream, input: &mut input };
+        match futures_lite::future::or(read, Killed(&client.entry)).await {
             Ok(0) | Err(_) => return,
-            Ok(n) => n,
-        };
+            Ok(_) => {}
+        }
         if client.entry.killed.get() {
             return;
         }
-        input.extend_from_slice(&chunk[..n]);
         if input.len() > QUERY_BUFFER_LIMIT {
             log::warn!("closing client {} that reached max query buffer length", client.entry.addr);
             return;
@@ -138,6 +165,12 @@ async fn serve_client(shard: &Rc<Shard>, stream: &mut TcpStream, client: &mut Cl
                 return;
             }
             output.clear();
+            if output.capacity() > KEEP_BUFFER {
+                output = BytesMut::new();
+            }
+        }
+        if input.is_empty() && input.capacity() > KEEP_BUFFER {
+            input = BytesMut::new();
         }
         if protocol_error.is_some() || client.close || client.entry.killed.get() {
             return;

@@ -55,6 +55,8 @@ pub struct Shard {
     pub conn_queue: Cell<Option<TaskQueueHandle>>,
     /// Keys on this shard that clients WATCH.
     pub watches: RefCell<crate::watch::Watches>,
+    /// The buffer every connection of this shard receives into (see `conn::ReadInto`).
+    pub read_buf: RefCell<Vec<u8>>,
 }
 
 impl Shard {
@@ -131,6 +133,7 @@ pub async fn run(id: usize, shared: Arc<Shared>, inbox: Inbox, started: std::syn
         stats: Stats::default(),
         conn_queue: Cell::new(None),
         watches: RefCell::new(crate::watch::Watches::default()),
+        read_buf: RefCell::new(vec![0; crate::conn::READ_CHUNK]),
         shared,
     });
     let ex = glommio::executor();
