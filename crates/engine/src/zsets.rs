@@ -6,8 +6,8 @@ use crate::args::*;
 use crate::glob::glob_match;
 use crate::shard::{Ctx, ShardData};
 use crate::types::zset::sort_pairs;
-use crate::types::ZSet;
-use crate::value::Collection;
+use crate::types::{Set, ZSet};
+use crate::value::{Collection, Value};
 use bytes::Bytes;
 use hashbrown::{HashMap, HashSet};
 use resp::{format_double, Reply};
@@ -771,9 +771,50 @@ fn numkeys_and_types<'a>(ctx: &mut Ctx, args: &'a [Bytes], at: usize) -> Result<
     }
     let (keys, opts) = args[at + 1..].split_at(n as usize);
     for key in keys {
-        ctx.read::<ZSet>(key)?;
+        source(ctx, key)?;
     }
     Ok((keys, opts))
+}
+
+/// An input of the set algebra: Redis takes plain sets too, every member
+/// scoring 1 (before weights).
+enum Source<'a> {
+    Z(&'a ZSet),
+    S(&'a Set),
+}
+
+impl Source<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Source::Z(z) => z.len(),
+            Source::S(s) => s.len(),
+        }
+    }
+
+    fn for_each(&self, mut f: impl FnMut(&[u8], f64)) {
+        match self {
+            Source::Z(z) => z.iter().for_each(|(m, s)| f(m, s)),
+            Source::S(s) => s.iter().for_each(|e| e.with_bytes(|m| f(m, 1.0))),
+        }
+    }
+
+    fn score(&self, member: &[u8]) -> Option<f64> {
+        match self {
+            Source::Z(z) => z.score(member),
+            Source::S(s) => s.contains(member).then_some(1.0),
+        }
+    }
+}
+
+/// The zset or set under `key`; WRONGTYPE for any other type.
+fn source<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<Source<'a>>, Reply> {
+    let now = ctx.now;
+    match ctx.db().get(key, now).map(|e| &e.value) {
+        None => Ok(None),
+        Some(Value::ZSet(z)) => Ok(Some(Source::Z(z))),
+        Some(Value::Set(s)) => Ok(Some(Source::S(s))),
+        Some(_) => Err(err(WRONGTYPE)),
+    }
 }
 
 fn set_op(ctx: &mut Ctx, args: &[Bytes], op: Op, store: bool) -> Result<Reply, Reply> {
@@ -823,7 +864,7 @@ fn set_op(ctx: &mut Ctx, args: &[Bytes], op: Op, store: bool) -> Result<Reply, R
 fn by_cardinality(ctx: &mut Ctx, keys: &[Bytes]) -> Result<Vec<usize>, Reply> {
     let mut cards = Vec::with_capacity(keys.len());
     for key in keys {
-        cards.push(ctx.read::<ZSet>(key)?.map_or(0, |z| z.len()));
+        cards.push(source(ctx, key)?.map_or(0, |z| z.len()));
     }
     let mut order: Vec<usize> = (0..keys.len()).collect();
     order.sort_by_key(|&i| cards[i]);
@@ -843,16 +884,16 @@ fn weighted(score: f64, weight: f64) -> f64 {
 fn union(ctx: &mut Ctx, keys: &[Bytes], weights: &[f64], agg: Aggregate) -> Result<Vec<(f64, Bytes)>, Reply> {
     let mut acc: HashMap<Bytes, f64> = HashMap::new();
     for i in by_cardinality(ctx, keys)? {
-        let Some(z) = ctx.read::<ZSet>(&keys[i])? else { continue };
-        for (m, s) in z.iter() {
+        let Some(z) = source(ctx, &keys[i])? else { continue };
+        z.for_each(|m, s| {
             let v = weighted(s, weights[i]);
             match acc.get_mut(m) {
                 Some(total) => agg.apply(total, v),
                 None => {
-                    acc.insert(m.clone(), v);
+                    acc.insert(Bytes::copy_from_slice(m), v);
                 }
             }
-        }
+        });
     }
     Ok(acc.into_iter().map(|(m, s)| (s, m)).collect())
 }
@@ -862,11 +903,12 @@ fn union(ctx: &mut Ctx, keys: &[Bytes], weights: &[f64], agg: Aggregate) -> Resu
 /// made 0, the others go through the aggregate as they are).
 fn intersect(ctx: &mut Ctx, keys: &[Bytes], weights: &[f64], agg: Aggregate) -> Result<Vec<(f64, Bytes)>, Reply> {
     let order = by_cardinality(ctx, keys)?;
-    let Some(first) = ctx.read::<ZSet>(&keys[order[0]])? else { return Ok(Vec::new()) };
+    let Some(first) = source(ctx, &keys[order[0]])? else { return Ok(Vec::new()) };
     let w = weights[order[0]];
-    let mut acc: Vec<(f64, Bytes)> = first.iter().map(|(m, s)| (weighted(s, w), m.clone())).collect();
+    let mut acc: Vec<(f64, Bytes)> = Vec::with_capacity(first.len());
+    first.for_each(|m, s| acc.push((weighted(s, w), Bytes::copy_from_slice(m))));
     for &i in &order[1..] {
-        let Some(z) = ctx.read::<ZSet>(&keys[i])? else { return Ok(Vec::new()) };
+        let Some(z) = source(ctx, &keys[i])? else { return Ok(Vec::new()) };
         acc.retain_mut(|(total, m)| match z.score(m) {
             Some(s) => {
                 agg.apply(total, s * weights[i]);
@@ -880,10 +922,11 @@ fn intersect(ctx: &mut Ctx, keys: &[Bytes], weights: &[f64], agg: Aggregate) -> 
 
 /// The first set's elements that no other set has, with their scores.
 fn difference(ctx: &mut Ctx, keys: &[Bytes]) -> Result<Vec<(f64, Bytes)>, Reply> {
-    let Some(first) = ctx.read::<ZSet>(&keys[0])? else { return Ok(Vec::new()) };
-    let mut acc: Vec<(f64, Bytes)> = first.iter().map(|(m, s)| (s, m.clone())).collect();
+    let Some(first) = source(ctx, &keys[0])? else { return Ok(Vec::new()) };
+    let mut acc: Vec<(f64, Bytes)> = Vec::with_capacity(first.len());
+    first.for_each(|m, s| acc.push((s, Bytes::copy_from_slice(m))));
     for key in &keys[1..] {
-        if let Some(z) = ctx.read::<ZSet>(key)? {
+        if let Some(z) = source(ctx, key)? {
             acc.retain(|(_, m)| z.score(m).is_none());
         }
     }
