@@ -277,11 +277,11 @@ impl LexRange {
 }
 
 /// Members, with their scores when asked (pairs in RESP3, flat in RESP2).
-fn members_reply<'a>(items: impl Iterator<Item = (&'a Bytes, f64)>, withscores: bool) -> Reply {
+fn members_reply<'a>(items: impl Iterator<Item = (&'a [u8], f64)>, withscores: bool) -> Reply {
     if withscores {
-        Reply::Pairs(items.map(|(m, s)| (Reply::Bulk(m.clone()), Reply::Double(s))).collect())
+        Reply::Pairs(items.map(|(m, s)| (Reply::Bulk(Bytes::copy_from_slice(m)), Reply::Double(s))).collect())
     } else {
-        Reply::Array(items.map(|(m, _)| Reply::Bulk(m.clone())).collect())
+        Reply::Array(items.map(|(m, _)| Reply::Bulk(Bytes::copy_from_slice(m))).collect())
     }
 }
 
@@ -547,7 +547,7 @@ fn range_generic(
                 Spec::Score(r) => limited(r.ranks(z), limit, rev),
                 Spec::Lex(r) => limited(r.ranks(z), limit, rev),
             };
-            z.iter_at(start, rev).take(len).map(|(m, s)| (s, m.clone())).collect()
+            z.iter_at(start, rev).take(len).map(|(m, s)| (s, Bytes::copy_from_slice(m))).collect()
         }
     };
     if store {
@@ -555,7 +555,7 @@ fn range_generic(
         ctx.store(&args[1], ZSet::from_pairs(items));
         return Ok(Reply::Int(n as i64));
     }
-    Ok(members_reply(items.iter().map(|(s, m)| (m, *s)), withscores))
+    Ok(members_reply(items.iter().map(|(s, m)| (&m[..], *s)), withscores))
 }
 
 /// Applies LIMIT offset count to the ranks `lo..hi`: where to start, how
@@ -641,7 +641,8 @@ fn pop_command(ctx: &mut Ctx, args: &[Bytes], max: bool) -> Reply {
 fn pop(z: &mut ZSet, count: usize, max: bool) -> Vec<(Bytes, f64)> {
     let n = count.min(z.len());
     let start = if max { z.len() - 1 } else { 0 };
-    let popped: Vec<(Bytes, f64)> = z.iter_at(start, max).take(n).map(|(m, s)| (m.clone(), s)).collect();
+    let popped: Vec<(Bytes, f64)> =
+        z.iter_at(start, max).take(n).map(|(m, s)| (Bytes::copy_from_slice(m), s)).collect();
     let lo = if max { z.len() - n } else { 0 };
     z.remove_range(lo, lo + n);
     popped
@@ -855,7 +856,7 @@ fn set_op(ctx: &mut Ctx, args: &[Bytes], op: Op, store: bool) -> Result<Reply, R
         return Ok(Reply::Int(n as i64));
     }
     sort_pairs(&mut result);
-    Ok(members_reply(result.iter().map(|(s, m)| (m, *s)), withscores))
+    Ok(members_reply(result.iter().map(|(s, m)| (&m[..], *s)), withscores))
 }
 
 /// Key indices from the smallest set to the largest (stable, a missing key
@@ -950,7 +951,7 @@ pub fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     run(|| {
         let Some(count) = args.get(2) else {
             let (z, rng) = read_with_rng(ctx, &args[1])?;
-            return Ok(z.map_or(Reply::Nil, |z| Reply::Bulk(z.get(rng.below(z.len())).0.clone())));
+            return Ok(z.map_or(Reply::Nil, |z| Reply::Bulk(Bytes::copy_from_slice(z.get(rng.below(z.len())).0))));
         };
         let count = int(count)?;
         if count == i64::MIN {
@@ -1039,7 +1040,7 @@ pub fn zscan(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         let mut items = Vec::new();
         let next = z.scan(cursor, count, |m, s| {
             if pattern.is_none_or(|p| glob_match(p, m)) {
-                items.push(Reply::Bulk(m.clone()));
+                items.push(Reply::Bulk(Bytes::copy_from_slice(m)));
                 items.push(Reply::bulk(format_double(s)));
             }
         });
