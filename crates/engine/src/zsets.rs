@@ -6,8 +6,8 @@ use crate::args::*;
 use crate::glob::glob_match;
 use crate::shard::{Ctx, ShardData};
 use crate::types::zset::sort_pairs;
-use crate::types::ZSet;
-use crate::value::Collection;
+use crate::types::{Set, ZSet};
+use crate::value::{Collection, Value};
 use bytes::Bytes;
 use hashbrown::{HashMap, HashSet};
 use resp::{format_double, Reply};
@@ -277,11 +277,11 @@ impl LexRange {
 }
 
 /// Members, with their scores when asked (pairs in RESP3, flat in RESP2).
-fn members_reply<'a>(items: impl Iterator<Item = (&'a Bytes, f64)>, withscores: bool) -> Reply {
+fn members_reply<'a>(items: impl Iterator<Item = (&'a [u8], f64)>, withscores: bool) -> Reply {
     if withscores {
-        Reply::Pairs(items.map(|(m, s)| (Reply::Bulk(m.clone()), Reply::Double(s))).collect())
+        Reply::Pairs(items.map(|(m, s)| (Reply::Bulk(Bytes::copy_from_slice(m)), Reply::Double(s))).collect())
     } else {
-        Reply::Array(items.map(|(m, _)| Reply::Bulk(m.clone())).collect())
+        Reply::Array(items.map(|(m, _)| Reply::Bulk(Bytes::copy_from_slice(m))).collect())
     }
 }
 
@@ -547,7 +547,7 @@ fn range_generic(
                 Spec::Score(r) => limited(r.ranks(z), limit, rev),
                 Spec::Lex(r) => limited(r.ranks(z), limit, rev),
             };
-            z.iter_at(start, rev).take(len).map(|(m, s)| (s, m.clone())).collect()
+            z.iter_at(start, rev).take(len).map(|(m, s)| (s, Bytes::copy_from_slice(m))).collect()
         }
     };
     if store {
@@ -555,7 +555,7 @@ fn range_generic(
         ctx.store(&args[1], ZSet::from_pairs(items));
         return Ok(Reply::Int(n as i64));
     }
-    Ok(members_reply(items.iter().map(|(s, m)| (m, *s)), withscores))
+    Ok(members_reply(items.iter().map(|(s, m)| (&m[..], *s)), withscores))
 }
 
 /// Applies LIMIT offset count to the ranks `lo..hi`: where to start, how
@@ -641,7 +641,8 @@ fn pop_command(ctx: &mut Ctx, args: &[Bytes], max: bool) -> Reply {
 fn pop(z: &mut ZSet, count: usize, max: bool) -> Vec<(Bytes, f64)> {
     let n = count.min(z.len());
     let start = if max { z.len() - 1 } else { 0 };
-    let popped: Vec<(Bytes, f64)> = z.iter_at(start, max).take(n).map(|(m, s)| (m.clone(), s)).collect();
+    let popped: Vec<(Bytes, f64)> =
+        z.iter_at(start, max).take(n).map(|(m, s)| (Bytes::copy_from_slice(m), s)).collect();
     let lo = if max { z.len() - n } else { 0 };
     z.remove_range(lo, lo + n);
     popped
@@ -771,9 +772,50 @@ fn numkeys_and_types<'a>(ctx: &mut Ctx, args: &'a [Bytes], at: usize) -> Result<
     }
     let (keys, opts) = args[at + 1..].split_at(n as usize);
     for key in keys {
-        ctx.read::<ZSet>(key)?;
+        source(ctx, key)?;
     }
     Ok((keys, opts))
+}
+
+/// An input of the set algebra: Redis takes plain sets too, every member
+/// scoring 1 (before weights).
+enum Source<'a> {
+    Z(&'a ZSet),
+    S(&'a Set),
+}
+
+impl Source<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Source::Z(z) => z.len(),
+            Source::S(s) => s.len(),
+        }
+    }
+
+    fn for_each(&self, mut f: impl FnMut(&[u8], f64)) {
+        match self {
+            Source::Z(z) => z.iter().for_each(|(m, s)| f(m, s)),
+            Source::S(s) => s.iter().for_each(|e| e.with_bytes(|m| f(m, 1.0))),
+        }
+    }
+
+    fn score(&self, member: &[u8]) -> Option<f64> {
+        match self {
+            Source::Z(z) => z.score(member),
+            Source::S(s) => s.contains(member).then_some(1.0),
+        }
+    }
+}
+
+/// The zset or set under `key`; WRONGTYPE for any other type.
+fn source<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<Source<'a>>, Reply> {
+    let now = ctx.now;
+    match ctx.db().get(key, now).map(|e| &e.value) {
+        None => Ok(None),
+        Some(Value::ZSet(z)) => Ok(Some(Source::Z(z))),
+        Some(Value::Set(s)) => Ok(Some(Source::S(s))),
+        Some(_) => Err(err(WRONGTYPE)),
+    }
 }
 
 fn set_op(ctx: &mut Ctx, args: &[Bytes], op: Op, store: bool) -> Result<Reply, Reply> {
@@ -814,7 +856,7 @@ fn set_op(ctx: &mut Ctx, args: &[Bytes], op: Op, store: bool) -> Result<Reply, R
         return Ok(Reply::Int(n as i64));
     }
     sort_pairs(&mut result);
-    Ok(members_reply(result.iter().map(|(s, m)| (m, *s)), withscores))
+    Ok(members_reply(result.iter().map(|(s, m)| (&m[..], *s)), withscores))
 }
 
 /// Key indices from the smallest set to the largest (stable, a missing key
@@ -823,7 +865,7 @@ fn set_op(ctx: &mut Ctx, args: &[Bytes], op: Op, store: bool) -> Result<Reply, R
 fn by_cardinality(ctx: &mut Ctx, keys: &[Bytes]) -> Result<Vec<usize>, Reply> {
     let mut cards = Vec::with_capacity(keys.len());
     for key in keys {
-        cards.push(ctx.read::<ZSet>(key)?.map_or(0, |z| z.len()));
+        cards.push(source(ctx, key)?.map_or(0, |z| z.len()));
     }
     let mut order: Vec<usize> = (0..keys.len()).collect();
     order.sort_by_key(|&i| cards[i]);
@@ -843,16 +885,16 @@ fn weighted(score: f64, weight: f64) -> f64 {
 fn union(ctx: &mut Ctx, keys: &[Bytes], weights: &[f64], agg: Aggregate) -> Result<Vec<(f64, Bytes)>, Reply> {
     let mut acc: HashMap<Bytes, f64> = HashMap::new();
     for i in by_cardinality(ctx, keys)? {
-        let Some(z) = ctx.read::<ZSet>(&keys[i])? else { continue };
-        for (m, s) in z.iter() {
+        let Some(z) = source(ctx, &keys[i])? else { continue };
+        z.for_each(|m, s| {
             let v = weighted(s, weights[i]);
             match acc.get_mut(m) {
                 Some(total) => agg.apply(total, v),
                 None => {
-                    acc.insert(m.clone(), v);
+                    acc.insert(Bytes::copy_from_slice(m), v);
                 }
             }
-        }
+        });
     }
     Ok(acc.into_iter().map(|(m, s)| (s, m)).collect())
 }
@@ -862,11 +904,12 @@ fn union(ctx: &mut Ctx, keys: &[Bytes], weights: &[f64], agg: Aggregate) -> Resu
 /// made 0, the others go through the aggregate as they are).
 fn intersect(ctx: &mut Ctx, keys: &[Bytes], weights: &[f64], agg: Aggregate) -> Result<Vec<(f64, Bytes)>, Reply> {
     let order = by_cardinality(ctx, keys)?;
-    let Some(first) = ctx.read::<ZSet>(&keys[order[0]])? else { return Ok(Vec::new()) };
+    let Some(first) = source(ctx, &keys[order[0]])? else { return Ok(Vec::new()) };
     let w = weights[order[0]];
-    let mut acc: Vec<(f64, Bytes)> = first.iter().map(|(m, s)| (weighted(s, w), m.clone())).collect();
+    let mut acc: Vec<(f64, Bytes)> = Vec::with_capacity(first.len());
+    first.for_each(|m, s| acc.push((weighted(s, w), Bytes::copy_from_slice(m))));
     for &i in &order[1..] {
-        let Some(z) = ctx.read::<ZSet>(&keys[i])? else { return Ok(Vec::new()) };
+        let Some(z) = source(ctx, &keys[i])? else { return Ok(Vec::new()) };
         acc.retain_mut(|(total, m)| match z.score(m) {
             Some(s) => {
                 agg.apply(total, s * weights[i]);
@@ -880,10 +923,11 @@ fn intersect(ctx: &mut Ctx, keys: &[Bytes], weights: &[f64], agg: Aggregate) -> 
 
 /// The first set's elements that no other set has, with their scores.
 fn difference(ctx: &mut Ctx, keys: &[Bytes]) -> Result<Vec<(f64, Bytes)>, Reply> {
-    let Some(first) = ctx.read::<ZSet>(&keys[0])? else { return Ok(Vec::new()) };
-    let mut acc: Vec<(f64, Bytes)> = first.iter().map(|(m, s)| (s, m.clone())).collect();
+    let Some(first) = source(ctx, &keys[0])? else { return Ok(Vec::new()) };
+    let mut acc: Vec<(f64, Bytes)> = Vec::with_capacity(first.len());
+    first.for_each(|m, s| acc.push((s, Bytes::copy_from_slice(m))));
     for key in &keys[1..] {
-        if let Some(z) = ctx.read::<ZSet>(key)? {
+        if let Some(z) = source(ctx, key)? {
             acc.retain(|(_, m)| z.score(m).is_none());
         }
     }
@@ -907,7 +951,7 @@ pub fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     run(|| {
         let Some(count) = args.get(2) else {
             let (z, rng) = read_with_rng(ctx, &args[1])?;
-            return Ok(z.map_or(Reply::Nil, |z| Reply::Bulk(z.get(rng.below(z.len())).0.clone())));
+            return Ok(z.map_or(Reply::Nil, |z| Reply::Bulk(Bytes::copy_from_slice(z.get(rng.below(z.len())).0))));
         };
         let count = int(count)?;
         if count == i64::MIN {
@@ -996,7 +1040,7 @@ pub fn zscan(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         let mut items = Vec::new();
         let next = z.scan(cursor, count, |m, s| {
             if pattern.is_none_or(|p| glob_match(p, m)) {
-                items.push(Reply::Bulk(m.clone()));
+                items.push(Reply::Bulk(Bytes::copy_from_slice(m)));
                 items.push(Reply::bulk(format_double(s)));
             }
         });

@@ -3,9 +3,8 @@
 //! it outgrows `hash-max-listpack-entries` or holds a string longer than
 //! `hash-max-listpack-value`, a hash table ("hashtable"), for good.
 
+use super::set::{Dense, Keyed};
 use crate::limits::{hash_max_listpack_entries, hash_max_listpack_value};
-use crate::table::KeyTable;
-use bytes::Bytes;
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -26,29 +25,90 @@ impl Default for Repr {
     }
 }
 
-/// The large encoding: the same segmented table as the keyspace, so HSCAN
-/// gets its cursor that stays valid while the table grows or shrinks.
-struct Table(KeyTable<Bytes>);
+/// A field and its value together fit inline up to this many bytes.
+const PAIR_INLINE: usize = 29;
 
-impl Clone for Table {
-    fn clone(&self) -> Self {
-        let mut t = KeyTable::new();
-        for (k, v) in self.0.iter() {
-            t.insert(k.clone(), v.clone());
+/// A table entry: 32 bytes in the slot, holding field and value inline when
+/// they are short together (as fields and values mostly are), else one heap
+/// buffer with the field then the value.
+#[derive(Clone)]
+enum Pair {
+    Inline { field_len: u8, len: u8, data: [u8; PAIR_INLINE] },
+    Heap { field_len: usize, data: Box<[u8]> },
+}
+
+impl Pair {
+    fn new(field: &[u8], value: &[u8]) -> Pair {
+        let len = field.len() + value.len();
+        if len <= PAIR_INLINE {
+            let mut data = [0u8; PAIR_INLINE];
+            data[..field.len()].copy_from_slice(field);
+            data[field.len()..len].copy_from_slice(value);
+            Pair::Inline { field_len: field.len() as u8, len: len as u8, data }
+        } else {
+            Pair::Heap { field_len: field.len(), data: [field, value].concat().into() }
         }
-        Table(t)
+    }
+
+    fn field(&self) -> &[u8] {
+        match self {
+            Pair::Inline { field_len, data, .. } => &data[..*field_len as usize],
+            Pair::Heap { field_len, data } => &data[..*field_len],
+        }
+    }
+
+    fn value(&self) -> &[u8] {
+        match self {
+            Pair::Inline { field_len, len, data } => &data[*field_len as usize..*len as usize],
+            Pair::Heap { field_len, data } => &data[*field_len..],
+        }
+    }
+}
+
+impl Keyed for Pair {
+    fn key(&self) -> &[u8] {
+        self.field()
+    }
+}
+
+/// The large encoding: the same table as a large set, so HSCAN gets its
+/// cursor that stays valid while the table grows or shrinks.
+#[derive(Clone, Default)]
+struct Table(Dense<Pair>);
+
+impl Table {
+    fn get(&self, field: &[u8]) -> Option<&Pair> {
+        self.0.find(field)
+    }
+
+    /// Inserts or replaces; true if the field is new.
+    fn set(&mut self, field: &[u8], value: &[u8]) -> bool {
+        if let Some(p) = self.0.find_mut(field) {
+            *p = Pair::new(field, value);
+            return false;
+        }
+        self.0.insert(Pair::new(field, value));
+        true
+    }
+
+    fn remove(&mut self, field: &[u8]) -> bool {
+        self.0.remove(field).is_some()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        self.0.iter().map(|p| (p.field(), p.value()))
     }
 }
 
 impl PartialEq for Table {
     fn eq(&self, other: &Self) -> bool {
-        self.0.len() == other.0.len() && self.0.iter().all(|(k, v)| other.0.get(k) == Some(v))
+        self.0.len() == other.0.len() && self.iter().all(|(f, v)| other.get(f).map(Pair::value) == Some(v))
     }
 }
 
 impl fmt::Debug for Table {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(self.0.iter()).finish()
+        f.debug_map().entries(self.iter()).finish()
     }
 }
 
@@ -141,7 +201,7 @@ impl Hash {
     pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
         match &self.0 {
             Repr::Packed { buf, .. } => find_packed(buf, field).map(|s| read_str(buf, s.value_at).0),
-            Repr::Table(t) => t.0.get(field).map(|v| &v[..]),
+            Repr::Table(t) => t.get(field).map(Pair::value),
         }
     }
 
@@ -169,7 +229,7 @@ impl Hash {
                     true
                 }
             },
-            Repr::Table(t) => t.0.insert(Bytes::copy_from_slice(field), Bytes::copy_from_slice(value)).is_none(),
+            Repr::Table(t) => t.set(field, value),
         };
         if self.len() > hash_max_listpack_entries() {
             self.convert();
@@ -188,7 +248,7 @@ impl Hash {
                 }
                 None => false,
             },
-            Repr::Table(t) => t.0.remove(field).is_some(),
+            Repr::Table(t) => t.remove(field),
         }
     }
 
@@ -196,7 +256,7 @@ impl Hash {
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
         let (packed, table) = match &self.0 {
             Repr::Packed { buf, .. } => (Some(PackedIter { buf, at: 0 }), None),
-            Repr::Table(t) => (None, Some(t.0.iter().map(|(k, v)| (&k[..], &v[..])))),
+            Repr::Table(t) => (None, Some(t.iter())),
         };
         packed.into_iter().flatten().chain(table.into_iter().flatten())
     }
@@ -205,7 +265,7 @@ impl Hash {
     pub fn nth(&self, n: usize) -> Option<(&[u8], &[u8])> {
         match &self.0 {
             Repr::Packed { buf, .. } => PackedIter { buf, at: 0 }.nth(n),
-            Repr::Table(t) => t.0.nth(n).map(|(k, v)| (&k[..], &v[..])),
+            Repr::Table(t) => (n < t.0.len()).then(|| t.0.get(n)).map(|p| (p.field(), p.value())),
         }
     }
 
@@ -225,17 +285,17 @@ impl Hash {
                 PackedIter { buf, at: 0 }.for_each(|(f, v)| visit(f, v));
                 0
             }
-            Repr::Table(t) => t.0.scan(cursor, count, |k, v| visit(k, v)).unwrap_or(0),
+            Repr::Table(t) => t.0.scan(cursor, count, |p| visit(p.field(), p.value())),
         }
     }
 
     fn convert(&mut self) {
         if let Repr::Packed { buf, .. } = &self.0 {
-            let mut t = KeyTable::new();
+            let mut t = Table::default();
             for (f, v) in (PackedIter { buf, at: 0 }) {
-                t.insert(Bytes::copy_from_slice(f), Bytes::copy_from_slice(v));
+                t.set(f, v);
             }
-            self.0 = Repr::Table(Box::new(Table(t)));
+            self.0 = Repr::Table(Box::new(t));
         }
     }
 }
@@ -268,6 +328,18 @@ mod tests {
         assert_eq!(h.nth(1), Some((&b"c"[..], &b""[..])));
         assert!(h.remove(b"a") && h.remove(b"c"));
         assert!(h.is_empty());
+    }
+
+    #[test]
+    fn pair_is_32_bytes_and_splits_where_it_should() {
+        assert_eq!(std::mem::size_of::<Pair>(), 32);
+        for (f, v) in
+            [(&b""[..], &b""[..]), (b"field:1", b"value:1"), (&[b'f'; 20], &[b'v'; 9]), (&[b'f'; 20], &[b'v'; 10])]
+        {
+            let p = Pair::new(f, v);
+            assert_eq!((p.field(), p.value()), (f, v));
+        }
+        assert!(matches!(Pair::new(&[b'f'; 20], &[b'v'; 10]), Pair::Heap { .. }));
     }
 
     #[test]

@@ -12,7 +12,8 @@ use std::io::Write;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Set {
     Ints(IntSet),
-    Table(Table),
+    /// Boxed so a small set (and the `Box<Set>` a key holds) stays small.
+    Table(Box<Table>),
 }
 
 impl Default for Set {
@@ -124,7 +125,7 @@ impl Set {
             for v in s.iter() {
                 Elem::Int(v).with_bytes(|b| t.insert(b));
             }
-            *self = Set::Table(t);
+            *self = Set::Table(Box::new(t));
         }
     }
 
@@ -290,15 +291,16 @@ impl IntSet {
 /// heap allocation of their own (most set members are short ids).
 const INLINE: usize = 22;
 
-/// A hashtable member: 24 bytes in the slot, plus a heap copy if long.
+/// A member: 24 bytes in its slot, plus a heap copy if long. Sorted set
+/// skiplist nodes hold their member the same way.
 #[derive(Clone)]
-enum Member {
+pub(crate) enum Member {
     Inline(u8, [u8; INLINE]),
     Heap(Box<[u8]>),
 }
 
 impl Member {
-    fn new(b: &[u8]) -> Member {
+    pub(crate) fn new(b: &[u8]) -> Member {
         if b.len() <= INLINE {
             let mut buf = [0u8; INLINE];
             buf[..b.len()].copy_from_slice(b);
@@ -308,7 +310,7 @@ impl Member {
         }
     }
 
-    fn bytes(&self) -> &[u8] {
+    pub(crate) fn bytes(&self) -> &[u8] {
         match self {
             Member::Inline(n, buf) => &buf[..*n as usize],
             Member::Heap(b) => b,
@@ -316,27 +318,59 @@ impl Member {
     }
 }
 
-/// A part grows past this many members on average: the parts double.
-const PART_MAX: usize = 512;
-/// And below this many on average, neighbouring parts merge.
-const PART_MIN: usize = 64;
-
-/// The hashtable encoding: members spread over 2^bits hash tables ("parts")
-/// by the top bits of their hash, so the parts partition hash space in order.
-/// That gives SSCAN a cursor that stays valid however the set changes: a
-/// hash value below which every member has been returned. Resuming only
-/// sorts the members of one part (at most a few hundred), never the whole set.
-#[derive(Clone)]
-pub struct Table {
-    hasher: DefaultHashBuilder,
-    parts: Vec<HashTable<Member>>,
-    bits: u32,
-    len: usize,
+impl Default for Member {
+    fn default() -> Self {
+        Member::Inline(0, [0; INLINE])
+    }
 }
 
-impl Default for Table {
+/// A part's table never grows past this many buckets: it splits instead.
+const PART_BUCKETS: usize = 512;
+/// What such a table holds at hashbrown's maximum load, 7/8.
+const PART_SPLIT: usize = PART_BUCKETS / 8 * 7;
+/// Two buddy parts merge when they hold no more than this together.
+const PART_MERGE: usize = 112;
+
+/// The large encodings' table (sets, hashes, the sorted set's member index):
+/// entries spread over small hashbrown tables ("parts") by the top bits of
+/// their hash, by extendible hashing. A full part splits in two by the next
+/// hash bit instead of growing, so
+/// - growth never rehashes more than one part (no stall on a big collection);
+/// - every part's load stays between 7/16 and 7/8 (one big hashbrown table
+///   sits at 7/16 right after each doubling);
+/// - the parts partition hash space in order, which gives SCAN a cursor that
+///   stays valid however the table changes: a hash value below which every
+///   entry has been visited. Resuming sorts one part, never the whole table.
+///
+/// The table does not know how to hash an entry (a sorted set's index holds
+/// node numbers whose member lives in the skiplist), so calls that may move
+/// entries take `hash_of`, which must hash an entry's key with the hasher it
+/// is given, the same hash `hash` gives for that key.
+#[derive(Clone)]
+pub(crate) struct Parts<E> {
+    hasher: DefaultHashBuilder,
+    /// 2^depth slots, each naming the part for that hash prefix.
+    dir: Vec<u32>,
+    depth: u32,
+    parts: Vec<Part<E>>,
+}
+
+#[derive(Clone)]
+struct Part<E> {
+    /// How many top hash bits all of this part's entries share.
+    depth: u32,
+    table: HashTable<E>,
+}
+
+impl<E> Default for Parts<E> {
     fn default() -> Self {
-        Table { hasher: DefaultHashBuilder::default(), parts: vec![HashTable::new()], bits: 0, len: 0 }
+        Parts::with_hasher(DefaultHashBuilder::default())
+    }
+}
+
+impl<E> Parts<E> {
+    pub(crate) fn with_hasher(hasher: DefaultHashBuilder) -> Self {
+        Parts { hasher, dir: vec![0], depth: 0, parts: vec![Part { depth: 0, table: HashTable::new() }] }
     }
 }
 
@@ -346,140 +380,157 @@ fn inner(hash: u64) -> u64 {
     hash.rotate_left(32)
 }
 
-impl Table {
-    pub fn len(&self) -> usize {
-        self.len
+/// The top `bits` bits of `hash` (0 for none).
+fn prefix(hash: u64, bits: u32) -> usize {
+    if bits == 0 {
+        0
+    } else {
+        (hash >> (64 - bits)) as usize
     }
+}
 
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    fn hash(&self, b: &[u8]) -> u64 {
-        self.hasher.hash_one(b)
+impl<E> Parts<E> {
+    pub(crate) fn hash(&self, key: &[u8]) -> u64 {
+        self.hasher.hash_one(key)
     }
 
     fn part_of(&self, hash: u64) -> usize {
-        if self.bits == 0 {
-            0
-        } else {
-            (hash >> (64 - self.bits)) as usize
+        self.dir[prefix(hash, self.depth)] as usize
+    }
+
+    pub(crate) fn find(&self, hash: u64, eq: impl FnMut(&E) -> bool) -> Option<&E> {
+        self.parts[self.part_of(hash)].table.find(inner(hash), eq)
+    }
+
+    pub(crate) fn find_mut(&mut self, hash: u64, eq: impl FnMut(&E) -> bool) -> Option<&mut E> {
+        let p = self.part_of(hash);
+        self.parts[p].table.find_mut(inner(hash), eq)
+    }
+
+    /// Adds an entry whose key is not in the table.
+    pub(crate) fn insert(&mut self, hash: u64, entry: E, hash_of: impl Fn(&DefaultHashBuilder, &E) -> u64) {
+        let mut p = self.part_of(hash);
+        let t = &self.parts[p].table;
+        // Where hashbrown would double the table (it has no room left and is
+        // over half full counting removed slots as free), split it instead.
+        if t.len() == t.capacity() && t.num_buckets() >= PART_BUCKETS && 2 * t.len() >= PART_SPLIT {
+            self.split(p, &hash_of);
+            p = self.part_of(hash);
         }
-    }
-
-    pub fn contains(&self, b: &[u8]) -> bool {
-        let h = self.hash(b);
-        self.parts[self.part_of(h)].find(inner(h), |m| m.bytes() == b).is_some()
-    }
-
-    pub fn insert(&mut self, b: &[u8]) -> bool {
-        let h = self.hash(b);
-        let p = self.part_of(h);
         let hasher = &self.hasher;
-        let rehash = |m: &Member| inner(hasher.hash_one(m.bytes()));
-        match self.parts[p].entry(inner(h), |m| m.bytes() == b, rehash) {
-            hashbrown::hash_table::Entry::Occupied(_) => return false,
-            hashbrown::hash_table::Entry::Vacant(v) => {
-                v.insert(Member::new(b));
-            }
-        }
-        self.len += 1;
-        if self.len > self.parts.len() * PART_MAX {
-            self.split_parts();
-        }
-        true
+        self.parts[p].table.insert_unique(inner(hash), entry, |e| inner(hash_of(hasher, e)));
     }
 
-    pub fn remove(&mut self, b: &[u8]) -> bool {
-        let h = self.hash(b);
-        let p = self.part_of(h);
-        let Ok(entry) = self.parts[p].find_entry(inner(h), |m| m.bytes() == b) else {
-            return false;
+    /// Removes and returns the entry `eq` picks among those with `hash`.
+    pub(crate) fn remove(
+        &mut self,
+        hash: u64,
+        eq: impl FnMut(&E) -> bool,
+        hash_of: impl Fn(&DefaultHashBuilder, &E) -> u64,
+    ) -> Option<E> {
+        let p = self.part_of(hash);
+        let entry = self.parts[p].table.find_entry(inner(hash), eq).ok()?.remove().0;
+        let hasher = &self.hasher;
+        let t = &mut self.parts[p].table;
+        // Give memory back as the part empties.
+        if t.num_buckets() > 16 && t.len() * 8 < t.num_buckets() {
+            t.shrink_to(t.len() * 2, |e| inner(hash_of(hasher, e)));
+        }
+        self.maybe_merge(p, hash, &hash_of);
+        Some(entry)
+    }
+
+    /// Splits part `p` in two by its next hash bit, doubling the directory
+    /// first if the part already uses all of its bits.
+    fn split(&mut self, p: usize, hash_of: &impl Fn(&DefaultHashBuilder, &E) -> u64) {
+        let depth = self.parts[p].depth;
+        if depth == self.depth {
+            self.dir = self.dir.iter().flat_map(|&x| [x, x]).collect();
+            self.depth += 1;
+        }
+        let bit = 1u64 << (63 - depth);
+        let hasher = &self.hasher;
+        let rehash = |e: &E| inner(hash_of(hasher, e));
+        // Both halves get fresh tables sized to fit: no removed slots left over.
+        let hashed = std::mem::take(&mut self.parts[p].table).into_iter().map(|e| (hash_of(hasher, &e), e));
+        let (high, low): (Vec<_>, Vec<_>) = hashed.partition(|(h, _)| h & bit != 0);
+        let table = |half: Vec<(u64, E)>| {
+            let mut t = HashTable::with_capacity(half.len());
+            for (h, e) in half {
+                t.insert_unique(inner(h), e, rehash);
+            }
+            t
         };
-        entry.remove();
-        self.len -= 1;
-        let part = &mut self.parts[p];
-        // Keep parts dense enough that a random bucket is often occupied (SPOP, SRANDMEMBER).
-        if part.num_buckets() > 16 && part.len() * 8 < part.num_buckets() {
-            let hasher = &self.hasher;
-            part.shrink_to(part.len() * 2, |m| inner(hasher.hash_one(m.bytes())));
-        }
-        if self.bits > 0 && self.len < self.parts.len() * PART_MIN {
-            self.merge_parts();
-        }
-        true
+        self.parts[p] = Part { depth: depth + 1, table: table(low) };
+        let new = self.parts.len() as u32;
+        self.parts.push(Part { depth: depth + 1, table: table(high) });
+        // The part's directory slots are contiguous; the upper half now names the new part.
+        let span = 1usize << (self.depth - depth);
+        let first = self.dir.iter().position(|&x| x as usize == p).expect("part is in the directory");
+        self.dir[first + span / 2..first + span].fill(new);
     }
 
-    /// Doubles the parts: part i splits into 2i and 2i+1 by the next hash bit.
-    fn split_parts(&mut self) {
-        let bit = 1u64 << (63 - self.bits);
-        let hasher = &self.hasher;
-        let rehash = |m: &Member| inner(hasher.hash_one(m.bytes()));
-        let mut parts = Vec::with_capacity(self.parts.len() * 2);
-        for mut low in std::mem::take(&mut self.parts) {
-            let mut high = HashTable::with_capacity(low.len() / 2 + 16);
-            for m in low.extract_if(|m| hasher.hash_one(m.bytes()) & bit != 0) {
-                high.insert_unique(rehash(&m), m, rehash);
-            }
-            low.shrink_to_fit(rehash);
-            parts.push(low);
-            parts.push(high);
-        }
-        self.parts = parts;
-        self.bits += 1;
-    }
-
-    /// Halves the parts: 2i and 2i+1 merge into i.
-    fn merge_parts(&mut self) {
-        let hasher = &self.hasher;
-        let rehash = |m: &Member| inner(hasher.hash_one(m.bytes()));
-        let mut parts = Vec::with_capacity(self.parts.len() / 2);
-        let mut old = std::mem::take(&mut self.parts).into_iter();
-        while let (Some(mut low), Some(high)) = (old.next(), old.next()) {
-            low.reserve(high.len(), rehash);
-            for m in high {
-                low.insert_unique(rehash(&m), m, rehash);
-            }
-            parts.push(low);
-        }
-        self.parts = parts;
-        self.bits -= 1;
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &[u8]> + '_ {
-        self.parts.iter().flat_map(|p| p.iter().map(Member::bytes))
-    }
-
-    /// A random member of a non-empty table: a random part, then random
-    /// buckets until one is occupied (parts are kept at least 1/8 full).
-    fn random(&self, pick: &mut impl FnMut(usize) -> usize) -> &[u8] {
+    /// Merges part `p` (which covers `hash`) with its buddy, the part that
+    /// differs only in its last hash bit, while both are that deep and small
+    /// together; then tries again one level up.
+    fn maybe_merge(&mut self, mut p: usize, hash: u64, hash_of: &impl Fn(&DefaultHashBuilder, &E) -> u64) {
         loop {
-            let part = &self.parts[pick(self.parts.len())];
-            if part.is_empty() {
-                continue;
+            let depth = self.parts[p].depth;
+            if depth == 0 {
+                return;
             }
-            loop {
-                if let Some(m) = part.get_bucket(pick(part.num_buckets())) {
-                    return m.bytes();
+            let b = self.dir[(prefix(hash, depth) ^ 1) << (self.depth - depth)] as usize;
+            if self.parts[b].depth != depth || self.parts[p].table.len() + self.parts[b].table.len() > PART_MERGE {
+                return;
+            }
+            let (keep, gone) = if prefix(hash, depth) & 1 == 0 { (p, b) } else { (b, p) };
+            let hasher = &self.hasher;
+            let rehash = |e: &E| inner(hash_of(hasher, e));
+            let moved = std::mem::take(&mut self.parts[gone].table);
+            let part = &mut self.parts[keep];
+            part.depth -= 1;
+            part.table.reserve(moved.len(), rehash);
+            for e in moved {
+                part.table.insert_unique(rehash(&e), e, rehash);
+            }
+            // Drop the emptied part: the last one takes its number.
+            let last = self.parts.len() - 1;
+            self.parts.swap_remove(gone);
+            for slot in &mut self.dir {
+                if *slot as usize == gone {
+                    *slot = keep as u32;
+                }
+                if *slot as usize == last {
+                    *slot = gone as u32;
                 }
             }
+            p = if keep == last { gone } else { keep };
         }
     }
 
-    fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&[u8])) -> u64 {
+    /// One SCAN step: visits entries in hash order from `cursor`, at least
+    /// `count` unless the table ends first, and returns the cursor to resume
+    /// at (0: done). Entries present for the whole scan are visited once.
+    pub(crate) fn scan(
+        &self,
+        cursor: u64,
+        count: usize,
+        hash_of: impl Fn(&DefaultHashBuilder, &E) -> u64,
+        mut visit: impl FnMut(&E),
+    ) -> u64 {
         let mut pos = cursor;
         let mut seen = 0;
         loop {
-            let p = self.part_of(pos);
-            let mut batch: Vec<(u64, &Member)> =
-                self.parts[p].iter().map(|m| (self.hash(m.bytes()), m)).filter(|(h, _)| *h >= pos).collect();
+            let part = &self.parts[self.part_of(pos)];
+            let mut batch: Vec<(u64, &E)> =
+                part.table.iter().map(|e| (hash_of(&self.hasher, e), e)).filter(|(h, _)| *h >= pos).collect();
             batch.sort_unstable_by_key(|(h, _)| *h);
             let mut i = 0;
             while i < batch.len() {
                 // Never stop inside a run of equal hashes: a resumed cursor would skip the rest.
                 let h = batch[i].0;
                 while i < batch.len() && batch[i].0 == h {
-                    visit(batch[i].1.bytes());
+                    visit(batch[i].1);
                     seen += 1;
                     i += 1;
                 }
@@ -487,10 +538,12 @@ impl Table {
                     return batch[i].0;
                 }
             }
-            if p + 1 == self.parts.len() {
+            // On to the next part's range of hash space, if any.
+            let next = prefix(pos, part.depth) + 1;
+            if part.depth == 0 || next == 1 << part.depth {
                 return 0;
             }
-            pos = ((p + 1) as u64) << (64 - self.bits);
+            pos = (next as u64) << (64 - part.depth);
             if seen >= count {
                 return pos;
             }
@@ -498,9 +551,204 @@ impl Table {
     }
 }
 
+/// An entry of a `Dense` table: what it is looked up by.
+pub(crate) trait Keyed {
+    fn key(&self) -> &[u8];
+}
+
+impl Keyed for Member {
+    fn key(&self) -> &[u8] {
+        self.bytes()
+    }
+}
+
+/// Entries per arena chunk.
+const CHUNK: usize = 1024;
+/// Up to this many entries a `Dense` table has no index: a lookup compares
+/// keys one by one (as cheap as hashing at this size, and it saves the index's
+/// few hundred bytes on every small set or hash).
+const LINEAR: usize = 16;
+
+/// The large set and hash encodings: the entries packed in an arena, and a
+/// `Parts` index from key to arena position. The index slot is 4 bytes, so
+/// the index's load factor (between 7/16 and 7/8, in step with the
+/// collection's doublings) costs little; the entries themselves sit in full
+/// chunks. A removal moves the last entry into the hole, so the arena stays
+/// dense and a random entry is a random position.
+#[derive(Clone)]
+pub(crate) struct Dense<E> {
+    /// The first chunk grows like a `Vec` up to `CHUNK` (a table just past
+    /// the small encoding's limit stays small); later ones are allocated full size.
+    chunks: Vec<Vec<E>>,
+    len: usize,
+    /// The index's hasher, from the start: SCAN cursors are hash values and
+    /// must mean the same once the index exists.
+    hasher: DefaultHashBuilder,
+    /// Built when the table outgrows `LINEAR` (and kept).
+    index: Option<Box<Parts<u32>>>,
+}
+
+impl<E> Default for Dense<E> {
+    fn default() -> Self {
+        Dense { chunks: Vec::new(), len: 0, hasher: DefaultHashBuilder::default(), index: None }
+    }
+}
+
+fn at<E>(chunks: &[Vec<E>], i: u32) -> &E {
+    &chunks[i as usize / CHUNK][i as usize % CHUNK]
+}
+
+/// How the index hashes a position: by the key of the entry there.
+fn key_hash<E: Keyed>(chunks: &[Vec<E>]) -> impl Fn(&DefaultHashBuilder, &u32) -> u64 + '_ {
+    |hasher, &i| hasher.hash_one(at(chunks, i).key())
+}
+
+impl<E: Keyed> Dense<E> {
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The entry at arena position `i` (`i < len`).
+    pub(crate) fn get(&self, i: usize) -> &E {
+        at(&self.chunks, i as u32)
+    }
+
+    fn position(&self, key: &[u8]) -> Option<u32> {
+        match &self.index {
+            None => self.iter().position(|e| e.key() == key).map(|i| i as u32),
+            Some(index) => index.find(self.hasher.hash_one(key), |&i| at(&self.chunks, i).key() == key).copied(),
+        }
+    }
+
+    pub(crate) fn find(&self, key: &[u8]) -> Option<&E> {
+        self.position(key).map(|i| at(&self.chunks, i))
+    }
+
+    pub(crate) fn find_mut(&mut self, key: &[u8]) -> Option<&mut E> {
+        let i = self.position(key)? as usize;
+        Some(&mut self.chunks[i / CHUNK][i % CHUNK])
+    }
+
+    /// Adds an entry whose key is not in the table.
+    pub(crate) fn insert(&mut self, entry: E) {
+        let h = self.hasher.hash_one(entry.key());
+        match self.chunks.last_mut() {
+            Some(c) if c.len() < CHUNK => c.push(entry),
+            _ => {
+                let mut c = if self.chunks.is_empty() { Vec::new() } else { Vec::with_capacity(CHUNK) };
+                c.push(entry);
+                self.chunks.push(c);
+            }
+        }
+        let i = self.len as u32;
+        self.len += 1;
+        match &mut self.index {
+            Some(index) => index.insert(h, i, key_hash(&self.chunks)),
+            None if self.len > LINEAR => {
+                let mut index = Box::new(Parts::with_hasher(self.hasher.clone()));
+                for j in 0..self.len as u32 {
+                    index.insert(self.hasher.hash_one(at(&self.chunks, j).key()), j, key_hash(&self.chunks));
+                }
+                self.index = Some(index);
+            }
+            None => {}
+        }
+    }
+
+    /// Removes the entry with `key`, if any, and returns it.
+    pub(crate) fn remove(&mut self, key: &[u8]) -> Option<E> {
+        let i = self.position(key)?;
+        let last = (self.len - 1) as u32;
+        let Dense { chunks, len, hasher, index } = self;
+        if let Some(index) = index {
+            index.remove(hasher.hash_one(key), |&j| j == i, key_hash(chunks));
+            // The last entry moves into the hole: repoint its index slot.
+            if i != last {
+                let lh = hasher.hash_one(at(chunks, last).key());
+                *index.find_mut(lh, |&j| j == last).expect("entries are indexed") = i;
+            }
+        }
+        let only = chunks.len() == 1;
+        let tail = chunks.last_mut().expect("not empty");
+        let mut entry = tail.pop().expect("chunks are never empty");
+        if tail.is_empty() {
+            chunks.pop();
+        } else if only && tail.len() * 4 < tail.capacity() {
+            tail.shrink_to(tail.len() * 2);
+        }
+        if i != last {
+            std::mem::swap(&mut entry, &mut chunks[i as usize / CHUNK][i as usize % CHUNK]);
+        }
+        *len -= 1;
+        Some(entry)
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &E> + '_ {
+        self.chunks.iter().flatten()
+    }
+
+    /// One SCAN step (see `Parts::scan`). Without an index the whole rest
+    /// of the table goes in one step, as Redis does for its small encodings.
+    pub(crate) fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&E)) -> u64 {
+        match &self.index {
+            Some(index) => index.scan(cursor, count, key_hash(&self.chunks), |&i| visit(at(&self.chunks, i))),
+            None => {
+                let mut rest: Vec<(u64, &E)> =
+                    self.iter().map(|e| (self.hasher.hash_one(e.key()), e)).filter(|(h, _)| *h >= cursor).collect();
+                rest.sort_unstable_by_key(|(h, _)| *h);
+                rest.into_iter().for_each(|(_, e)| visit(e));
+                0
+            }
+        }
+    }
+}
+
+/// The hashtable encoding of a set.
+#[derive(Clone, Default)]
+pub struct Table(Dense<Member>);
+
+impl Table {
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn contains(&self, b: &[u8]) -> bool {
+        self.0.find(b).is_some()
+    }
+
+    pub fn insert(&mut self, b: &[u8]) -> bool {
+        if self.contains(b) {
+            return false;
+        }
+        self.0.insert(Member::new(b));
+        true
+    }
+
+    pub fn remove(&mut self, b: &[u8]) -> bool {
+        self.0.remove(b).is_some()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.0.iter().map(Member::bytes)
+    }
+
+    /// A random member of a non-empty table: a random arena position.
+    fn random(&self, pick: &mut impl FnMut(usize) -> usize) -> &[u8] {
+        self.0.get(pick(self.len())).bytes()
+    }
+
+    fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&[u8])) -> u64 {
+        self.0.scan(cursor, count, |m| visit(m.bytes()))
+    }
+}
+
 impl PartialEq for Table {
     fn eq(&self, other: &Table) -> bool {
-        self.len == other.len && self.iter().all(|m| other.contains(m))
+        self.len() == other.len() && self.iter().all(|m| other.contains(m))
     }
 }
 
@@ -528,6 +776,7 @@ mod tests {
     #[test]
     fn member_is_24_bytes() {
         assert_eq!(std::mem::size_of::<Member>(), 24);
+        assert!(std::mem::size_of::<Set>() <= 32, "a key's Box<Set> stays small");
         assert_eq!(Member::new(b"abc").bytes(), b"abc");
         let long = vec![7u8; 100];
         assert_eq!(Member::new(&long).bytes(), &long[..]);
@@ -581,7 +830,7 @@ mod tests {
             assert!(s.insert(format!("m{i}").as_bytes(), 512));
         }
         let Set::Table(t) = &s else { panic!() };
-        assert!(t.parts.len() >= 8);
+        assert!(t.0.index.as_ref().unwrap().parts.len() >= 8);
         let mut seen = HashSet::new();
         let (mut cursor, mut round) = (0, 0);
         loop {
@@ -604,8 +853,51 @@ mod tests {
             assert!(!s.contains(&m));
         }
         let Set::Table(t) = &s else { panic!() };
-        assert_eq!(t.parts.len(), 1);
+        assert_eq!(t.0.index.as_ref().unwrap().parts.len(), 1);
         assert_eq!(s.iter().count(), 3);
+    }
+
+    impl<E> Parts<E> {
+        /// Every part is named by exactly the directory slots of its hash
+        /// prefix, and holds only entries with that prefix.
+        fn check(&self, hash_of: impl Fn(&DefaultHashBuilder, &E) -> u64) {
+            assert_eq!(self.dir.len(), 1 << self.depth);
+            for (p, part) in self.parts.iter().enumerate() {
+                let slots: Vec<usize> = (0..self.dir.len()).filter(|&s| self.dir[s] as usize == p).collect();
+                assert_eq!(slots.len(), 1 << (self.depth - part.depth), "part {p}");
+                assert_eq!(slots[0] >> (self.depth - part.depth) << (self.depth - part.depth), slots[0]);
+                assert!(slots.windows(2).all(|w| w[1] == w[0] + 1));
+                for e in part.table.iter() {
+                    assert_eq!(self.dir[prefix(hash_of(&self.hasher, e), self.depth)] as usize, p);
+                }
+                assert!(part.table.num_buckets() <= PART_BUCKETS);
+            }
+        }
+    }
+
+    #[test]
+    fn parts_split_and_merge_back() {
+        let mut t = Table::default();
+        for i in 0..50_000 {
+            assert!(t.insert(format!("member:{i}").as_bytes()));
+        }
+        t.0.index.as_ref().unwrap().check(key_hash(&t.0.chunks));
+        assert!(t.0.index.as_ref().unwrap().parts.len() > 100);
+        // Load stays high: no part table more than twice what its entries need.
+        let buckets: usize = t.0.index.as_ref().unwrap().parts.iter().map(|p| p.table.num_buckets()).sum();
+        assert!(buckets < 50_000 * 2, "{buckets} buckets");
+        for i in (0..50_000).filter(|i| i % 7 != 0) {
+            assert!(t.remove(format!("member:{i}").as_bytes()));
+        }
+        t.0.index.as_ref().unwrap().check(key_hash(&t.0.chunks));
+        for i in 0..50_000 {
+            assert_eq!(t.contains(format!("member:{i}").as_bytes()), i % 7 == 0);
+        }
+        for i in (0..50_000).step_by(7) {
+            assert!(t.remove(format!("member:{i}").as_bytes()));
+        }
+        t.0.index.as_ref().unwrap().check(key_hash(&t.0.chunks));
+        assert_eq!((t.len(), t.0.index.as_ref().unwrap().parts.len()), (0, 1));
     }
 
     #[test]

@@ -5,26 +5,31 @@
 //!   (`zset-max-listpack-entries`, `zset-max-listpack-value`). Lookups scan it,
 //!   as Redis scans its listpack.
 //! - `skiplist`: a skiplist with spans (rank and range in O(log n)) plus a
-//!   member -> score table. The switch is one-way, made when an insert would
-//!   break a small-encoding limit; only a freshly built set (a *STORE result)
-//!   picks its encoding from its final size.
+//!   member -> node index. The member's bytes live once, in its node; the
+//!   index holds node numbers and hashes through the nodes. The switch is
+//!   one-way, made when an insert would break a small-encoding limit; only a
+//!   freshly built set (a *STORE result) picks its encoding from its final size.
 //!
 //! Scores are never NaN: the commands refuse NaN before anything gets here.
 
+use super::set::{Member, Parts};
 use crate::limits::{zset_max_listpack_entries, zset_max_listpack_value};
-use crate::table::KeyTable;
 use bytes::Bytes;
+use hashbrown::DefaultHashBuilder;
 use std::cmp::Ordering;
 use std::fmt;
+use std::hash::BuildHasher;
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct ZSet {
     repr: Repr,
 }
 
+#[derive(Clone)]
 enum Repr {
-    Small(Vec<(f64, Bytes)>),
-    Large(Large),
+    Small(Vec<(f64, Member)>),
+    /// Boxed so a small set (and the `Box<ZSet>` a key holds) stays small.
+    Large(Box<Large>),
 }
 
 impl Default for Repr {
@@ -33,19 +38,60 @@ impl Default for Repr {
     }
 }
 
+/// The skiplist encoding. Cloning copies node numbers and the index's hasher
+/// alike, so the copy's index stays valid.
+#[derive(Clone)]
 struct Large {
-    scores: KeyTable<f64>,
+    /// Member -> node number in `list`.
+    index: Parts<u32>,
     list: SkipList,
+}
+
+/// How the index hashes an entry: by the member in its node.
+fn node_hash(list: &SkipList) -> impl Fn(&DefaultHashBuilder, &u32) -> u64 + '_ {
+    |hasher, &i| hasher.hash_one(list.node(i).member.bytes())
 }
 
 impl Large {
     fn new() -> Large {
-        Large { scores: KeyTable::new(), list: SkipList::new() }
+        Large { index: Parts::default(), list: SkipList::new() }
     }
 
-    fn add(&mut self, score: f64, member: Bytes) {
-        self.scores.insert(member.clone(), score);
-        self.list.insert(score, member);
+    /// The node holding `member`.
+    fn find(&self, member: &[u8]) -> Option<u32> {
+        let list = &self.list;
+        self.index.find(self.index.hash(member), |&i| list.node(i).member.bytes() == member).copied()
+    }
+
+    /// Adds a member that is not in the set.
+    fn add(&mut self, score: f64, member: &[u8]) {
+        let h = self.index.hash(member);
+        let node = self.list.insert(score, Member::new(member));
+        self.index.insert(h, node, node_hash(&self.list));
+    }
+
+    /// Takes node `node` out of the index (the node itself stays in the list).
+    fn unindex(&mut self, node: u32) {
+        let h = self.index.hash(self.list.node(node).member.bytes());
+        self.index.remove(h, |&i| i == node, node_hash(&self.list));
+    }
+
+    /// Rebuilds the arena when most of it is free slots, so a set that shrank
+    /// gives its memory back (amortized O(log n) per removal).
+    fn maybe_compact(&mut self) {
+        let free = self.list.free.len();
+        if free < 64 || free < self.list.capacity() / 2 {
+            return;
+        }
+        let mut fresh = Large::new();
+        fresh.list.seed = self.list.seed;
+        let mut x = self.list.node(HEAD).next;
+        while x != NIL {
+            let n = self.list.node(x);
+            fresh.add(n.score, n.member.bytes());
+            x = n.next;
+        }
+        *self = fresh;
     }
 }
 
@@ -66,16 +112,14 @@ impl ZSet {
         sort_pairs(&mut items);
         let longest = items.iter().map(|(_, m)| m.len()).max().unwrap_or(0);
         if items.len() <= zset_max_listpack_entries() && longest <= zset_max_listpack_value() {
-            for item in &mut items {
-                item.0 = small_score(item.0);
-            }
+            let items = items.into_iter().map(|(s, m)| (small_score(s), Member::new(&m))).collect();
             return ZSet { repr: Repr::Small(items) };
         }
         let mut large = Large::new();
         for (score, member) in items {
-            large.add(score, member);
+            large.add(score, &member);
         }
-        ZSet { repr: Repr::Large(large) }
+        ZSet { repr: Repr::Large(Box::new(large)) }
     }
 
     pub fn len(&self) -> usize {
@@ -99,8 +143,8 @@ impl ZSet {
 
     pub fn score(&self, member: &[u8]) -> Option<f64> {
         match &self.repr {
-            Repr::Small(v) => v.iter().find(|(_, m)| m == member).map(|(s, _)| *s),
-            Repr::Large(l) => l.scores.get(member).copied(),
+            Repr::Small(v) => v.iter().find(|(_, m)| m.bytes() == member).map(|(s, _)| *s),
+            Repr::Large(l) => l.find(member).map(|i| l.list.node(i).score),
         }
     }
 
@@ -112,11 +156,10 @@ impl ZSet {
                 self.convert_to_large();
             }
         }
-        let member = Bytes::copy_from_slice(member);
         match &mut self.repr {
             Repr::Small(v) => {
-                let at = v.partition_point(|(s, m)| order(*s, m, score, &member) == Ordering::Less);
-                v.insert(at, (small_score(score), member));
+                let at = v.partition_point(|(s, m)| order(*s, m.bytes(), score, member) == Ordering::Less);
+                v.insert(at, (small_score(score), Member::new(member)));
             }
             Repr::Large(l) => l.add(score, member),
         }
@@ -126,15 +169,18 @@ impl ZSet {
     pub fn update(&mut self, member: &[u8], old: f64, new: f64) {
         match &mut self.repr {
             Repr::Small(v) => {
-                let at = v.iter().position(|(_, m)| m == member).expect("member is in the set");
+                let at = v.iter().position(|(_, m)| m.bytes() == member).expect("member is in the set");
                 let (_, member) = v.remove(at);
-                let at = v.partition_point(|(s, m)| order(*s, m, new, &member) == Ordering::Less);
+                let at = v.partition_point(|(s, m)| order(*s, m.bytes(), new, member.bytes()) == Ordering::Less);
                 v.insert(at, (small_score(new), member));
             }
             Repr::Large(l) => {
-                let member = l.list.delete(old, member).expect("member is in the skiplist");
-                *l.scores.get_mut(&member).expect("member is in the table") = new;
-                l.list.insert(new, member);
+                let node = l.find(member).expect("member is in the set");
+                debug_assert_eq!(l.list.node(node).score, old);
+                let moved = l.list.update_score(node, new);
+                // The node got a new number: point the index at it.
+                let h = l.index.hash(member);
+                *l.index.find_mut(h, |&i| i == node).expect("node is indexed") = moved;
             }
         }
     }
@@ -142,17 +188,18 @@ impl ZSet {
     /// Removes a member; false if it was not there.
     pub fn remove(&mut self, member: &[u8]) -> bool {
         match &mut self.repr {
-            Repr::Small(v) => match v.iter().position(|(_, m)| m == member) {
+            Repr::Small(v) => match v.iter().position(|(_, m)| m.bytes() == member) {
                 Some(at) => {
                     v.remove(at);
                     true
                 }
                 None => false,
             },
-            Repr::Large(l) => match l.scores.remove(member) {
-                Some((_, score)) => {
-                    l.list.delete(score, member);
-                    l.list.maybe_compact();
+            Repr::Large(l) => match l.find(member) {
+                Some(node) => {
+                    l.unindex(node);
+                    l.list.delete(node);
+                    l.maybe_compact();
                     true
                 }
                 None => false,
@@ -163,8 +210,8 @@ impl ZSet {
     /// A member's 0-based position in ascending order.
     pub fn rank(&self, member: &[u8]) -> Option<usize> {
         match &self.repr {
-            Repr::Small(v) => v.iter().position(|(_, m)| m == member),
-            Repr::Large(l) => l.list.rank(*l.scores.get(member)?, member),
+            Repr::Small(v) => v.iter().position(|(_, m)| m.bytes() == member),
+            Repr::Large(l) => l.find(member).map(|i| l.list.rank(i)),
         }
     }
 
@@ -173,13 +220,13 @@ impl ZSet {
     /// bound) this is the rank where a range starts or ends.
     pub fn prefix_len(&self, pred: impl Fn(f64, &[u8]) -> bool) -> usize {
         match &self.repr {
-            Repr::Small(v) => v.iter().position(|(s, m)| !pred(*s, m)).unwrap_or(v.len()),
+            Repr::Small(v) => v.iter().position(|(s, m)| !pred(*s, m.bytes())).unwrap_or(v.len()),
             Repr::Large(l) => l.list.prefix_len(pred),
         }
     }
 
     /// The element at 0-based `rank` (`rank < len`).
-    pub fn get(&self, rank: usize) -> (&Bytes, f64) {
+    pub fn get(&self, rank: usize) -> (&[u8], f64) {
         self.iter_at(rank, false).next().expect("rank is in range")
     }
 
@@ -188,11 +235,11 @@ impl ZSet {
         match &self.repr {
             Repr::Small(v) => {
                 let (front, back) = if rev { (0, (rank + 1).min(v.len())) } else { (rank.min(v.len()), v.len()) };
-                Iter::Small { items: &v[front..back], rev }
+                Iter(Walk::Small { items: &v[front..back], rev })
             }
             Repr::Large(l) => {
                 let node = if rank < l.list.len { l.list.node_at(rank) } else { NIL };
-                Iter::Large { list: &l.list, node, rev }
+                Iter(Walk::Large { list: &l.list, node, rev })
             }
         }
     }
@@ -212,11 +259,15 @@ impl ZSet {
                 v.drain(start..end);
             }
             Repr::Large(l) => {
-                let scores = &mut l.scores;
-                l.list.delete_range(start, end, |member| {
-                    scores.remove(&member);
-                });
-                l.list.maybe_compact();
+                // Unindex while the nodes are still there to hash, then unlink them in one pass.
+                let mut x = l.list.node_at(start);
+                for _ in start..end {
+                    let next = l.list.node(x).next;
+                    l.unindex(x);
+                    x = next;
+                }
+                l.list.delete_range(start, end);
+                l.maybe_compact();
             }
         }
         end - start
@@ -226,17 +277,16 @@ impl ZSet {
     /// (all of them in the small encoding, as Redis does for a listpack) and
     /// returns the cursor to resume at, 0 when done. Elements present for the
     /// whole scan are visited exactly once.
-    pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&Bytes, f64)) -> u64 {
+    pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&[u8], f64)) -> u64 {
         match &self.repr {
             Repr::Small(v) => {
-                v.iter().for_each(|(s, m)| visit(m, *s));
+                v.iter().for_each(|(s, m)| visit(m.bytes(), *s));
                 0
             }
-            // Table positions start at 0 too, so position p travels as cursor p + 1.
-            Repr::Large(l) => {
-                let from = cursor.saturating_sub(1);
-                l.scores.scan(from, count, |m, s| visit(m, *s)).map_or(0, |p| p + 1)
-            }
+            Repr::Large(l) => l.index.scan(cursor, count, node_hash(&l.list), |&i| {
+                let n = l.list.node(i);
+                visit(n.member.bytes(), n.score)
+            }),
         }
     }
 
@@ -244,9 +294,9 @@ impl ZSet {
         let Repr::Small(v) = std::mem::take(&mut self.repr) else { return };
         let mut large = Large::new();
         for (score, member) in v {
-            large.add(score, member);
+            large.add(score, member.bytes());
         }
-        self.repr = Repr::Large(large);
+        self.repr = Repr::Large(Box::new(large));
     }
 }
 
@@ -259,21 +309,6 @@ fn small_score(score: f64) -> f64 {
     }
 }
 
-impl Clone for ZSet {
-    fn clone(&self) -> Self {
-        match &self.repr {
-            Repr::Small(v) => ZSet { repr: Repr::Small(v.clone()) },
-            Repr::Large(_) => {
-                let mut large = Large::new();
-                for (member, score) in self.iter() {
-                    large.add(score, member.clone());
-                }
-                ZSet { repr: Repr::Large(large) }
-            }
-        }
-    }
-}
-
 impl PartialEq for ZSet {
     fn eq(&self, other: &Self) -> bool {
         self.encoding() == other.encoding() && self.len() == other.len() && self.iter().eq(other.iter())
@@ -282,35 +317,37 @@ impl PartialEq for ZSet {
 
 impl fmt::Debug for ZSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(self.iter()).finish()
+        f.debug_map().entries(self.iter().map(|(m, s)| (String::from_utf8_lossy(m), s))).finish()
     }
 }
 
 /// Elements in order from some rank: (member, score).
-pub enum Iter<'a> {
-    Small { items: &'a [(f64, Bytes)], rev: bool },
+pub struct Iter<'a>(Walk<'a>);
+
+enum Walk<'a> {
+    Small { items: &'a [(f64, Member)], rev: bool },
     Large { list: &'a SkipList, node: u32, rev: bool },
 }
 
 impl<'a> Iterator for Iter<'a> {
-    type Item = (&'a Bytes, f64);
+    type Item = (&'a [u8], f64);
 
     fn next(&mut self) -> Option<Self::Item> {
-        match self {
-            Iter::Small { items, rev } => {
-                let all: &'a [(f64, Bytes)] = items;
+        match &mut self.0 {
+            Walk::Small { items, rev } => {
+                let all: &'a [(f64, Member)] = items;
                 let ((s, m), rest) = if *rev { all.split_last()? } else { all.split_first()? };
                 *items = rest;
-                Some((m, *s))
+                Some((m.bytes(), *s))
             }
-            Iter::Large { list, node, rev } => {
+            Walk::Large { list, node, rev } => {
                 if *node == NIL {
                     return None;
                 }
                 let list: &'a SkipList = list;
-                let n = &list.nodes[*node as usize];
-                *node = if *rev { n.prev } else { n.links[0].next };
-                Some((&n.member, n.score))
+                let n = list.node(*node);
+                *node = if *rev { n.prev } else { n.next };
+                Some((n.member.bytes(), n.score))
             }
         }
     }
@@ -319,11 +356,19 @@ impl<'a> Iterator for Iter<'a> {
 // ---------------------------------------------------------------------------
 // The skiplist: William Pugh's, with Redis's changes (duplicate scores ordered
 // by member, a span per link for ranks, a back link at level 0). Nodes live
-// in an arena and link by index; index 0 is the header.
+// in an arena of fixed-size chunks (no slack past the last chunk, no big
+// copy when it grows) and link by number; number 0 is the header.
+//
+// A node keeps its level-0 link in itself (its span is always 1, so it is
+// not stored) and its upper links, if any, in a "tower": a run of
+// `level - 1` links in the pool for its level. Three nodes in four have
+// level 1 and no tower.
 
 const MAX_LEVEL: usize = 32;
 const NIL: u32 = u32::MAX;
 const HEAD: u32 = 0;
+const CHUNK_BITS: u32 = 10;
+const CHUNK: usize = 1 << CHUNK_BITS;
 
 #[derive(Clone, Copy)]
 struct Link {
@@ -332,18 +377,33 @@ struct Link {
     span: u32,
 }
 
+#[derive(Clone, Default)]
 struct Node {
     score: f64,
-    member: Bytes,
+    member: Member,
     prev: u32,
-    links: Box<[Link]>,
+    /// The level-0 link.
+    next: u32,
+    /// This node's run in `towers[level]` (when level > 1).
+    tower: u32,
+    level: u8,
 }
 
-pub struct SkipList {
-    nodes: Vec<Node>,
+/// The towers of one height: runs of equal length, and the free runs.
+#[derive(Clone, Default)]
+struct Towers {
+    links: Vec<Link>,
     free: Vec<u32>,
+}
+
+#[derive(Clone)]
+pub struct SkipList {
+    chunks: Vec<Vec<Node>>,
+    /// Numbers of free node slots.
+    free: Vec<u32>,
+    /// `towers[l]` holds the upper links of nodes of level `l`.
+    towers: Vec<Towers>,
     level: usize,
-    tail: u32,
     len: usize,
     /// xorshift state for node levels.
     seed: u64,
@@ -351,27 +411,95 @@ pub struct SkipList {
 
 impl SkipList {
     fn new() -> SkipList {
-        let head = Node {
-            score: 0.0,
-            member: Bytes::new(),
-            prev: NIL,
-            links: vec![Link { next: NIL, span: 0 }; MAX_LEVEL].into(),
+        let mut list = SkipList {
+            chunks: Vec::new(),
+            free: Vec::new(),
+            towers: vec![Towers::default(); MAX_LEVEL + 1],
+            level: 1,
+            len: 0,
+            seed: 0x9E37_79B9_7F4A_7C15,
         };
-        SkipList { nodes: vec![head], free: Vec::new(), level: 1, tail: NIL, len: 0, seed: 0x9E37_79B9_7F4A_7C15 }
+        let head = list.alloc(0.0, Member::default(), MAX_LEVEL);
+        debug_assert_eq!(head, HEAD);
+        list
+    }
+
+    fn node(&self, i: u32) -> &Node {
+        &self.chunks[(i >> CHUNK_BITS) as usize][i as usize & (CHUNK - 1)]
+    }
+
+    fn node_mut(&mut self, i: u32) -> &mut Node {
+        &mut self.chunks[(i >> CHUNK_BITS) as usize][i as usize & (CHUNK - 1)]
+    }
+
+    /// Node slots in the arena, used or free.
+    fn capacity(&self) -> usize {
+        self.chunks.iter().map(Vec::len).sum()
+    }
+
+    /// A new unlinked node of `level` levels; returns its number.
+    fn alloc(&mut self, score: f64, member: Member, level: usize) -> u32 {
+        let tower = if level > 1 {
+            let t = &mut self.towers[level];
+            t.free.pop().unwrap_or_else(|| {
+                t.links.extend(std::iter::repeat_n(Link { next: NIL, span: 0 }, level - 1));
+                (t.links.len() / (level - 1) - 1) as u32
+            })
+        } else {
+            0
+        };
+        let node = Node { score, member, prev: NIL, next: NIL, tower, level: level as u8 };
+        if let Some(i) = self.free.pop() {
+            *self.node_mut(i) = node;
+            return i;
+        }
+        if self.chunks.last().is_none_or(|c| c.len() == CHUNK) {
+            self.chunks.push(Vec::with_capacity(CHUNK));
+        }
+        let i = ((self.chunks.len() - 1) << CHUNK_BITS) + self.chunks.last().map_or(0, Vec::len);
+        self.chunks.last_mut().expect("pushed above").push(node);
+        i as u32
+    }
+
+    /// Frees node `i`'s slot and tower; returns its member.
+    fn release(&mut self, i: u32) -> Member {
+        let n = std::mem::take(self.node_mut(i));
+        if n.level > 1 {
+            self.towers[n.level as usize].free.push(n.tower);
+        }
+        self.free.push(i);
+        n.member
     }
 
     fn link(&self, node: u32, level: usize) -> Link {
-        self.nodes[node as usize].links[level]
+        let n = self.node(node);
+        if level == 0 {
+            return Link { next: n.next, span: 1 };
+        }
+        let height = n.level as usize - 1;
+        self.towers[n.level as usize].links[n.tower as usize * height + level - 1]
     }
 
-    fn link_mut(&mut self, node: u32, level: usize) -> &mut Link {
-        &mut self.nodes[node as usize].links[level]
+    /// Sets a link; at level 0 only `next` is kept (the span is always 1).
+    fn set_link(&mut self, node: u32, level: usize, link: Link) {
+        let n = self.node_mut(node);
+        if level == 0 {
+            n.next = link.next;
+            return;
+        }
+        let (l, t) = (n.level as usize, n.tower as usize);
+        self.towers[l].links[t * (l - 1) + level - 1] = link;
+    }
+
+    fn add_span(&mut self, node: u32, level: usize, delta: i64) {
+        let l = self.link(node, level);
+        self.set_link(node, level, Link { next: l.next, span: (l.span as i64 + delta) as u32 });
     }
 
     /// Whether `node` sorts before (score, member).
     fn before(&self, node: u32, score: f64, member: &[u8]) -> bool {
-        let n = &self.nodes[node as usize];
-        order(n.score, &n.member, score, member) == Ordering::Less
+        let n = self.node(node);
+        order(n.score, n.member.bytes(), score, member) == Ordering::Less
     }
 
     /// 1 + the number of successes at p = 1/4, as Redis draws levels.
@@ -382,7 +510,8 @@ impl SkipList {
         (1 + (self.seed.trailing_zeros() / 2) as usize).min(MAX_LEVEL)
     }
 
-    fn insert(&mut self, score: f64, member: Bytes) {
+    /// Links a new node in; returns its number.
+    fn insert(&mut self, score: f64, member: Member) -> u32 {
         let mut update = [HEAD; MAX_LEVEL];
         let mut rank = [0u32; MAX_LEVEL];
         let mut x = HEAD;
@@ -390,7 +519,7 @@ impl SkipList {
             rank[i] = if i == self.level - 1 { 0 } else { rank[i + 1] };
             loop {
                 let l = self.link(x, i);
-                if l.next == NIL || !self.before(l.next, score, &member) {
+                if l.next == NIL || !self.before(l.next, score, member.bytes()) {
                     break;
                 }
                 rank[i] += l.span;
@@ -403,63 +532,50 @@ impl SkipList {
             for i in self.level..level {
                 rank[i] = 0;
                 update[i] = HEAD;
-                *self.link_mut(HEAD, i) = Link { next: NIL, span: self.len as u32 };
+                self.set_link(HEAD, i, Link { next: NIL, span: self.len as u32 });
             }
             self.level = level;
         }
-        let node = Node { score, member, prev: NIL, links: vec![Link { next: NIL, span: 0 }; level].into() };
-        let idx = match self.free.pop() {
-            Some(i) => {
-                self.nodes[i as usize] = node;
-                i
-            }
-            None => {
-                self.nodes.push(node);
-                (self.nodes.len() - 1) as u32
-            }
-        };
+        let idx = self.alloc(score, member, level);
         for i in 0..level {
             let u = self.link(update[i], i);
             let crossed = rank[0] - rank[i];
-            *self.link_mut(idx, i) = Link { next: u.next, span: u.span - crossed };
-            *self.link_mut(update[i], i) = Link { next: idx, span: crossed + 1 };
+            self.set_link(idx, i, Link { next: u.next, span: u.span - crossed });
+            self.set_link(update[i], i, Link { next: idx, span: crossed + 1 });
         }
         for (i, &u) in update.iter().enumerate().take(self.level).skip(level) {
-            self.link_mut(u, i).span += 1;
+            self.add_span(u, i, 1);
         }
-        self.nodes[idx as usize].prev = if update[0] == HEAD { NIL } else { update[0] };
-        match self.link(idx, 0).next {
-            NIL => self.tail = idx,
-            next => self.nodes[next as usize].prev = idx,
+        self.node_mut(idx).prev = if update[0] == HEAD { NIL } else { update[0] };
+        let next = self.node(idx).next;
+        if next != NIL {
+            self.node_mut(next).prev = idx;
         }
         self.len += 1;
+        idx
     }
 
     /// Unlinks `x`, whose predecessor at each level is in `update`, and frees
     /// its slot; returns its member.
-    fn unlink(&mut self, x: u32, update: &[u32; MAX_LEVEL]) -> Bytes {
+    fn unlink(&mut self, x: u32, update: &[u32; MAX_LEVEL]) -> Member {
         for (i, &u) in update.iter().enumerate().take(self.level) {
             let ul = self.link(u, i);
             if ul.next == x {
                 let xl = self.link(x, i);
-                *self.link_mut(u, i) = Link { next: xl.next, span: ul.span + xl.span - 1 };
+                self.set_link(u, i, Link { next: xl.next, span: ul.span + xl.span - 1 });
             } else {
-                self.link_mut(u, i).span -= 1;
+                self.add_span(u, i, -1);
             }
         }
-        let (prev, next) = (self.nodes[x as usize].prev, self.link(x, 0).next);
-        match next {
-            NIL => self.tail = prev,
-            n => self.nodes[n as usize].prev = prev,
+        let (prev, next) = (self.node(x).prev, self.node(x).next);
+        if next != NIL {
+            self.node_mut(next).prev = prev;
         }
         while self.level > 1 && self.link(HEAD, self.level - 1).next == NIL {
             self.level -= 1;
         }
         self.len -= 1;
-        self.free.push(x);
-        let node = &mut self.nodes[x as usize];
-        node.links = Box::new([]);
-        std::mem::take(&mut node.member)
+        self.release(x)
     }
 
     /// The predecessors at each level of the first node not before (score, member).
@@ -479,36 +595,57 @@ impl SkipList {
         update
     }
 
-    fn delete(&mut self, score: f64, member: &[u8]) -> Option<Bytes> {
-        let update = self.predecessors(score, member);
-        let x = self.link(update[0], 0).next;
-        if x == NIL || self.nodes[x as usize].member != member {
-            return None;
-        }
-        Some(self.unlink(x, &update))
+    /// Unlinks node `x` and frees it; returns its member.
+    fn delete(&mut self, x: u32) -> Member {
+        let n = self.node(x);
+        let update = self.predecessors(n.score, n.member.bytes());
+        debug_assert_eq!(self.link(update[0], 0).next, x);
+        self.unlink(x, &update)
     }
 
-    fn rank(&self, score: f64, member: &[u8]) -> Option<usize> {
+    /// Gives node `x` a new score; returns the node's number afterwards. It
+    /// stays in place when its neighbours still bracket it (Redis's
+    /// zslUpdateScore), else it is reinserted.
+    fn update_score(&mut self, x: u32, score: f64) -> u32 {
+        let n = self.node(x);
+        let (prev, next) = (n.prev, n.next);
+        let after_prev = prev == NIL || self.before(prev, score, n.member.bytes());
+        let before_next = next == NIL || {
+            let m = self.node(next);
+            order(score, n.member.bytes(), m.score, m.member.bytes()) == Ordering::Less
+        };
+        if after_prev && before_next {
+            self.node_mut(x).score = score;
+            return x;
+        }
+        let member = self.delete(x);
+        self.insert(score, member)
+    }
+
+    /// The 0-based rank of node `x`.
+    fn rank(&self, x: u32) -> usize {
+        let target = self.node(x);
+        let (score, member) = (target.score, target.member.bytes());
         let mut rank = 0usize;
-        let mut x = HEAD;
+        let mut y = HEAD;
         for i in (0..self.level).rev() {
             loop {
-                let l = self.link(x, i);
+                let l = self.link(y, i);
                 if l.next == NIL {
                     break;
                 }
-                let n = &self.nodes[l.next as usize];
-                if order(n.score, &n.member, score, member) == Ordering::Greater {
+                let n = self.node(l.next);
+                if order(n.score, n.member.bytes(), score, member) == Ordering::Greater {
                     break;
                 }
                 rank += l.span as usize;
-                x = l.next;
+                y = l.next;
             }
-            if x != HEAD && self.nodes[x as usize].member == member {
-                return Some(rank - 1);
+            if y == x {
+                return rank - 1;
             }
         }
-        None
+        unreachable!("node {x} is in the list")
     }
 
     /// The node at 0-based `rank` (`rank < len`).
@@ -541,8 +678,8 @@ impl SkipList {
                 if l.next == NIL {
                     break;
                 }
-                let n = &self.nodes[l.next as usize];
-                if !pred(n.score, &n.member) {
+                let n = self.node(l.next);
+                if !pred(n.score, n.member.bytes()) {
                     break;
                 }
                 rank += l.span as usize;
@@ -552,9 +689,8 @@ impl SkipList {
         rank
     }
 
-    /// Deletes ranks `start..end` in one pass (Redis's zslDeleteRangeByRank),
-    /// handing each removed member to `removed`.
-    fn delete_range(&mut self, start: usize, end: usize, mut removed: impl FnMut(Bytes)) {
+    /// Deletes ranks `start..end` in one pass (Redis's zslDeleteRangeByRank).
+    fn delete_range(&mut self, start: usize, end: usize) {
         let mut update = [HEAD; MAX_LEVEL];
         let mut traversed = 0usize;
         let mut x = HEAD;
@@ -569,30 +705,12 @@ impl SkipList {
             }
             update[i] = x;
         }
-        let mut x = self.link(x, 0).next;
+        let mut x = self.node(x).next;
         for _ in start..end {
-            let next = self.link(x, 0).next;
-            removed(self.unlink(x, &update));
+            let next = self.node(x).next;
+            self.unlink(x, &update);
             x = next;
         }
-    }
-
-    /// Rebuilds the arena when most of it is free slots, so a set that shrank
-    /// gives its memory back (amortized O(log n) per removal).
-    fn maybe_compact(&mut self) {
-        if self.free.len() < 64 || self.free.len() < self.nodes.len() / 2 {
-            return;
-        }
-        let mut fresh = SkipList::new();
-        fresh.seed = self.seed;
-        fresh.nodes.reserve(self.len);
-        let mut x = self.link(HEAD, 0).next;
-        while x != NIL {
-            let n = &mut self.nodes[x as usize];
-            x = n.links[0].next;
-            fresh.insert(n.score, std::mem::take(&mut n.member));
-        }
-        *self = fresh;
     }
 }
 
@@ -685,7 +803,7 @@ mod tests {
         model.truncate(5);
         check(&z, &model);
         if let Repr::Large(l) = &z.repr {
-            assert!(l.list.nodes.len() < 200);
+            assert!(l.list.capacity() < 200);
         }
     }
 
@@ -708,6 +826,36 @@ mod tests {
     }
 
     #[test]
+    fn large_updates_in_place_or_moves_and_index_follows() {
+        let pairs: Vec<(f64, Bytes)> = (0..300).map(|i| (i as f64, Bytes::from(format!("m{i:03}")))).collect();
+        let mut z = ZSet::from_pairs(pairs);
+        let mut model: Vec<(f64, Vec<u8>)> = (0..300).map(|i| (i as f64, format!("m{i:03}").into_bytes())).collect();
+        // Within its neighbours: stays put. Past them: moves.
+        z.update(b"m010", 10.0, 10.5);
+        model[10].0 = 10.5;
+        z.update(b"m020", 20.0, 1000.0);
+        model[20].0 = 1000.0;
+        z.update(b"m299", 299.0, -1.0);
+        model[299].0 = -1.0;
+        z.update(b"m100", 100.0, 99.0);
+        model[100].0 = 99.0;
+        sort(&mut model);
+        check(&z, &model);
+        assert!(z.remove(b"m020") && !z.remove(b"m020"));
+        model.retain(|(_, m)| m != b"m020");
+        check(&z, &model);
+        let copy = z.clone();
+        z.update(b"m000", 0.0, 7.25);
+        assert_eq!((copy.score(b"m000"), z.score(b"m000")), (Some(0.0), Some(7.25)));
+    }
+
+    #[test]
+    fn node_is_48_bytes() {
+        assert_eq!(std::mem::size_of::<Node>(), 48);
+        assert!(std::mem::size_of::<ZSet>() <= 32, "a key's Box<ZSet> stays small");
+    }
+
+    #[test]
     fn small_encoding_stores_negative_zero_as_zero() {
         let mut z = ZSet::default();
         z.insert(b"a", -0.0);
@@ -721,7 +869,7 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         let mut cursor = 0;
         loop {
-            cursor = z.scan(cursor, 10, |m, _| assert!(seen.insert(m.clone())));
+            cursor = z.scan(cursor, 10, |m, _| assert!(seen.insert(m.to_vec())));
             if cursor == 0 {
                 break;
             }
