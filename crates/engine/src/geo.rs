@@ -449,7 +449,7 @@ fn points_in(z: &ZSet, area: &Search, limit: usize) -> Vec<Found> {
             }
             let xy = geohash::decode_score(score);
             if let Some(dist) = area.contains(xy) {
-                found.push(Found { member: member.clone(), score, xy, dist });
+                found.push(Found { member: Bytes::copy_from_slice(member), score, xy, dist });
                 if limit > 0 && found.len() >= limit {
                     break;
                 }

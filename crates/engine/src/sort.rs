@@ -208,11 +208,11 @@ pub fn load(ctx: &mut Ctx, key: &[u8], spec: &SortSpec) -> Result<Loaded, Reply>
         Some(Value::ZSet(z)) if !sort && end >= start => {
             let (s, n) = (start as usize, (end - start + 1) as usize);
             let from = if spec.desc { z.len() - 1 - s } else { s };
-            elements = z.iter_at(from, spec.desc).take(n).map(|(m, _)| m.clone()).collect();
+            elements = z.iter_at(from, spec.desc).take(n).map(|(m, _)| Bytes::copy_from_slice(m)).collect();
             (start, end) = (0, end - start);
         }
         Some(Value::List(l)) if sort => elements = l.iter().map(Bytes::copy_from_slice).collect(),
-        Some(Value::ZSet(z)) if sort => elements = z.iter().map(|(m, _)| m.clone()).collect(),
+        Some(Value::ZSet(z)) if sort => elements = z.iter().map(|(m, _)| Bytes::copy_from_slice(m)).collect(),
         Some(Value::Set(s)) => elements = s.iter().map(|e| e.to_bytes()).collect(),
         _ => {}
     }
