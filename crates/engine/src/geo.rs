@@ -4,6 +4,7 @@
 //! and filter by distance or box, as Redis's geo.c does.
 
 use crate::args::*;
+use crate::pqsort::pqsort;
 use crate::shard::Ctx;
 use crate::types::geohash::{self, Search, Shape};
 use crate::types::ZSet;
@@ -399,7 +400,7 @@ fn search(ctx: &mut Ctx, args: &[Bytes], kind: Kind) -> Result<Reply, Reply> {
         if returned == found.len() {
             found.sort_by(by_dist);
         } else if returned > 0 {
-            pqsort(&mut found, &by_dist, returned - 1);
+            pqsort(&mut found, 0, returned - 1, &mut |a, b| by_dist(a, b));
         }
     }
     found.truncate(returned);
@@ -459,158 +460,9 @@ fn points_in(z: &ZSet, area: &Search, limit: usize) -> Vec<Found> {
     found
 }
 
-// ---------------------------------------------------------------------------
-// Redis's pqsort (NetBSD's qsort, Bentley & McIlroy, recursing only into the
-// parts that overlap the wanted ranks), ported step for step so that equal
-// distances come out in the same order when COUNT cuts the result.
-
-fn med3<T>(v: &[T], a: usize, b: usize, c: usize, cmp: &impl Fn(&T, &T) -> Ordering) -> usize {
-    if cmp(&v[a], &v[b]).is_lt() {
-        if cmp(&v[b], &v[c]).is_lt() {
-            b
-        } else if cmp(&v[a], &v[c]).is_lt() {
-            c
-        } else {
-            a
-        }
-    } else if cmp(&v[b], &v[c]).is_gt() {
-        b
-    } else if cmp(&v[a], &v[c]).is_lt() {
-        a
-    } else {
-        c
-    }
-}
-
-fn insertion_sort<T>(v: &mut [T], a: usize, n: usize, cmp: &impl Fn(&T, &T) -> Ordering) {
-    for m in a + 1..a + n {
-        let mut l = m;
-        while l > a && cmp(&v[l - 1], &v[l]).is_gt() {
-            v.swap(l, l - 1);
-            l -= 1;
-        }
-    }
-}
-
-/// Swaps the `n` elements from `a` with the `n` from `b`, pairwise.
-fn vecswap<T>(v: &mut [T], a: usize, b: usize, n: usize) {
-    for i in 0..n {
-        v.swap(a + i, b + i);
-    }
-}
-
-/// Sorts `v` enough that ranks `0..=last` hold what a full sort puts there.
-fn pqsort<T>(v: &mut [T], cmp: &impl Fn(&T, &T) -> Ordering, last: usize) {
-    pqsort_part(v, 0, v.len(), cmp, 0, last);
-}
-
-/// Sorts the `n` elements from `a`; recurses only into parts holding ranks
-/// of `lo..=hi`.
-fn pqsort_part<T>(v: &mut [T], mut a: usize, mut n: usize, cmp: &impl Fn(&T, &T) -> Ordering, lo: usize, hi: usize) {
-    let wanted = |start: usize, len: usize| !((lo < start && hi < start) || (lo >= start + len && hi >= start + len));
-    loop {
-        if n < 7 {
-            insertion_sort(v, a, n, cmp);
-            return;
-        }
-        let mut pm = a + n / 2;
-        if n > 7 {
-            let mut pl = a;
-            let mut pn = a + n - 1;
-            if n > 40 {
-                let d = n / 8;
-                pl = med3(v, pl, pl + d, pl + 2 * d, cmp);
-                pm = med3(v, pm - d, pm, pm + d, cmp);
-                pn = med3(v, pn - 2 * d, pn - d, pn, cmp);
-            }
-            pm = med3(v, pl, pm, pn, cmp);
-        }
-        v.swap(a, pm);
-        let (mut pa, mut pb) = (a + 1, a + 1);
-        let (mut pc, mut pd) = (a + n - 1, a + n - 1);
-        let mut swapped = false;
-        loop {
-            while pb <= pc {
-                let c = cmp(&v[pb], &v[a]);
-                if c.is_gt() {
-                    break;
-                }
-                if c.is_eq() {
-                    swapped = true;
-                    v.swap(pa, pb);
-                    pa += 1;
-                }
-                pb += 1;
-            }
-            while pb <= pc {
-                let c = cmp(&v[pc], &v[a]);
-                if c.is_lt() {
-                    break;
-                }
-                if c.is_eq() {
-                    swapped = true;
-                    v.swap(pc, pd);
-                    pd -= 1;
-                }
-                pc -= 1;
-            }
-            if pb > pc {
-                break;
-            }
-            v.swap(pb, pc);
-            swapped = true;
-            pb += 1;
-            pc -= 1;
-        }
-        if !swapped {
-            insertion_sort(v, a, n, cmp);
-            return;
-        }
-        let pn = a + n;
-        let r = (pa - a).min(pb - pa);
-        vecswap(v, a, pb - r, r);
-        let r = (pd - pc).min(pn - pd - 1);
-        vecswap(v, pb, pn - r, r);
-        let r = pb - pa;
-        if r > 1 && wanted(a, r) {
-            pqsort_part(v, a, r, cmp, lo, hi);
-        }
-        let r = pd - pc;
-        if r > 1 && wanted(pn - r, r) {
-            a = pn - r;
-            n = r;
-            continue;
-        }
-        return;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pqsort_sorts_the_wanted_prefix() {
-        let mut seed = 7u64;
-        for len in [0usize, 1, 5, 7, 8, 30, 41, 100, 500] {
-            for last in [0usize, 3, 10, 99] {
-                let mut v: Vec<u32> = (0..len)
-                    .map(|_| {
-                        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                        (seed >> 59) as u32
-                    })
-                    .collect();
-                let mut sorted = v.clone();
-                sorted.sort();
-                if len == 0 {
-                    continue;
-                }
-                let last = last.min(len - 1);
-                pqsort(&mut v, &|a: &u32, b: &u32| a.cmp(b), last);
-                assert_eq!(v[..=last], sorted[..=last], "len {len} last {last}");
-            }
-        }
-    }
 
     #[test]
     fn coordinates_print_as_redis() {

@@ -215,25 +215,10 @@ fn random_pairs<'a>(h: &'a Hash, rng: &mut Rng, count: usize, unique: bool) -> V
     all
 }
 
-/// A SCAN cursor as Redis's `strtoul` reads it: an empty one is 0, a
-/// negative one wraps, anything else but digits is invalid.
-fn parse_cursor(arg: &[u8]) -> Option<u64> {
-    let (negative, digits) = match arg.split_first() {
-        None => return Some(0),
-        Some((b'-', rest)) => (true, rest),
-        Some((b'+', rest)) => (false, rest),
-        Some(_) => (false, arg),
-    };
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let v = digits.iter().try_fold(0u64, |v, &d| v.checked_mul(10)?.checked_add((d - b'0') as u64))?;
-    Some(if negative { v.wrapping_neg() } else { v })
-}
-
 pub fn hscan(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let Some(cursor) = parse_cursor(&args[2]) else {
-        return err("ERR invalid cursor");
+    let cursor = match parse_cursor(&args[2]) {
+        Ok(c) => c,
+        Err(e) => return e,
     };
     let h = match ctx.read::<Hash>(&args[1]) {
         Ok(Some(h)) => h,
@@ -241,26 +226,10 @@ pub fn hscan(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Err(e) => return e,
     };
     // Options are read only once the key is known to be a hash, as in Redis.
-    let (mut count, mut pattern) = (10usize, None);
-    let mut i = 3;
-    while i < args.len() {
-        if i + 1 >= args.len() {
-            return err(SYNTAX);
-        }
-        let value = &args[i + 1];
-        if eq_ic(&args[i], "count") {
-            match int(value) {
-                Ok(n) if n >= 1 => count = n as usize,
-                Ok(_) => return err(SYNTAX),
-                Err(e) => return e,
-            }
-        } else if eq_ic(&args[i], "match") {
-            pattern = Some(value).filter(|p| &p[..] != b"*");
-        } else {
-            return err(SYNTAX);
-        }
-        i += 2;
-    }
+    let (count, pattern) = match scan_options(&args[3..]) {
+        Ok(o) => o,
+        Err(e) => return e,
+    };
     let mut items = Vec::new();
     let next = h.scan(cursor, count, |f, v| {
         if pattern.is_none_or(|p| glob_match(p, f)) {
@@ -269,21 +238,4 @@ pub fn hscan(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         }
     });
     Reply::Array(vec![Reply::bulk(next.to_string()), Reply::Array(items)])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_cursor;
-
-    #[test]
-    fn cursors_parse_like_strtoul() {
-        assert_eq!(parse_cursor(b""), Some(0));
-        assert_eq!(parse_cursor(b"42"), Some(42));
-        assert_eq!(parse_cursor(b"+7"), Some(7));
-        assert_eq!(parse_cursor(b"-1"), Some(u64::MAX));
-        assert_eq!(parse_cursor(b"18446744073709551615"), Some(u64::MAX));
-        for bad in [&b"18446744073709551616"[..], b"-", b"+", b" 1", b"1x", b"0x10"] {
-            assert_eq!(parse_cursor(bad), None, "{bad:?}");
-        }
-    }
 }

@@ -16,6 +16,7 @@ pub mod keys;
 pub mod limits;
 pub mod lists;
 mod longdouble;
+pub mod pqsort;
 pub mod sets;
 pub mod shard;
 pub mod sort;

@@ -350,49 +350,13 @@ pub fn sintercard(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     Reply::Int(n as i64)
 }
 
-/// A SCAN cursor as Redis reads it with `strtoul`: an optional sign (a
-/// negative one wraps), digits, nothing else; empty reads as 0.
-fn parse_cursor(arg: &[u8]) -> Option<u64> {
-    let (neg, digits) = match arg.first() {
-        None => return Some(0),
-        Some(b'-') => (true, &arg[1..]),
-        Some(b'+') => (false, &arg[1..]),
-        Some(_) => (false, arg),
-    };
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let v: u64 = std::str::from_utf8(digits).ok()?.parse().ok()?;
-    Some(if neg { v.wrapping_neg() } else { v })
-}
-
 pub fn sscan(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let Some(cursor) = parse_cursor(&args[2]) else {
-        return err("ERR invalid cursor");
-    };
+    let cursor = tri!(parse_cursor(&args[2]));
     // Redis looks the key up before it reads the options.
     let Some(set) = tri!(ctx.read::<Set>(&args[1])) else {
         return Reply::Array(vec![Reply::bulk("0"), Reply::Array(Vec::new())]);
     };
-    let (mut count, mut pattern) = (10, None);
-    let mut i = 3;
-    while i < args.len() {
-        if i + 1 >= args.len() {
-            return err(SYNTAX);
-        }
-        if eq_ic(&args[i], "count") {
-            count = match int(&args[i + 1]) {
-                Ok(n) if n >= 1 => n as usize,
-                Ok(_) => return err(SYNTAX),
-                Err(e) => return e,
-            };
-        } else if eq_ic(&args[i], "match") {
-            pattern = Some(&args[i + 1]).filter(|p| &p[..] != b"*");
-        } else {
-            return err(SYNTAX);
-        }
-        i += 2;
-    }
+    let (count, pattern) = tri!(scan_options(&args[3..]));
     let mut found = Vec::new();
     let next = set.scan(cursor, count, |e| {
         if pattern.is_none_or(|p| e.with_bytes(|b| glob_match(p, b))) {

@@ -10,6 +10,7 @@
 
 use crate::args::{eq_ic, err, int, SYNTAX, WRONGTYPE};
 use crate::db::Db;
+use crate::pqsort::pqsort;
 use crate::shard::Ctx;
 use crate::types::List;
 use crate::value::Value;
@@ -306,7 +307,7 @@ impl Loaded {
             if by && (self.start != 0 || self.end != len - 1) {
                 // Redis sorts only what LIMIT keeps, with its own quicksort: ties
                 // (equal ALPHA BY values) come out in the order that sort leaves them.
-                partial_sort(&mut items, 0, self.start as usize, self.end as usize, &mut cmp);
+                pqsort(&mut items, self.start as usize, self.end as usize, &mut cmp);
             } else {
                 // glibc's qsort, which Redis uses otherwise, is a stable merge sort.
                 items.sort_by(&mut cmp);
@@ -486,123 +487,6 @@ fn parse_hex(body: &[u8]) -> Option<(f64, bool)> {
     Some((mantissa * 2f64.powi(e / 2) * 2f64.powi(e - e / 2), nonzero))
 }
 
-/// Redis's `pqsort`: Bentley & McIlroy's quicksort (as in NetBSD's qsort)
-/// that only recurses into parts overlapping `lo..=hi`, so just that range
-/// ends up sorted. Ported step for step because it is not stable: elements
-/// that compare equal end up where this very algorithm leaves them.
-fn partial_sort<T>(v: &mut [T], mut a: usize, lo: usize, hi: usize, cmp: &mut impl FnMut(&T, &T) -> Ordering) {
-    let mut n = v.len() - a;
-    let overlaps = |from: usize, count: usize| !(hi < from || lo > from + count - 1);
-    loop {
-        if n < 7 {
-            insertion_sort(v, a, n, cmp);
-            return;
-        }
-        let mut pm = a + n / 2;
-        if n > 7 {
-            let (mut pl, mut pn) = (a, a + n - 1);
-            if n > 40 {
-                let d = n / 8;
-                pl = med3(v, pl, pl + d, pl + 2 * d, cmp);
-                pm = med3(v, pm - d, pm, pm + d, cmp);
-                pn = med3(v, pn - 2 * d, pn - d, pn, cmp);
-            }
-            pm = med3(v, pl, pm, pn, cmp);
-        }
-        v.swap(a, pm);
-        let (mut pa, mut pb) = (a + 1, a + 1);
-        let (mut pc, mut pd) = (a + n - 1, a + n - 1);
-        let mut swapped = false;
-        loop {
-            while pb <= pc {
-                let c = cmp(&v[pb], &v[a]);
-                if c == Ordering::Greater {
-                    break;
-                }
-                if c == Ordering::Equal {
-                    swapped = true;
-                    v.swap(pa, pb);
-                    pa += 1;
-                }
-                pb += 1;
-            }
-            while pb <= pc {
-                let c = cmp(&v[pc], &v[a]);
-                if c == Ordering::Less {
-                    break;
-                }
-                if c == Ordering::Equal {
-                    swapped = true;
-                    v.swap(pc, pd);
-                    pd -= 1;
-                }
-                pc -= 1;
-            }
-            if pb > pc {
-                break;
-            }
-            v.swap(pb, pc);
-            swapped = true;
-            pb += 1;
-            pc -= 1;
-        }
-        if !swapped {
-            insertion_sort(v, a, n, cmp);
-            return;
-        }
-        let pn = a + n;
-        let r = (pa - a).min(pb - pa);
-        swap_blocks(v, a, pb - r, r);
-        let r = (pd - pc).min(pn - pd - 1);
-        swap_blocks(v, pb, pn - r, r);
-        let r = pb - pa;
-        if r > 1 && overlaps(a, r) {
-            partial_sort(&mut v[..a + r], a, lo, hi, cmp);
-        }
-        let r = pd - pc;
-        if r > 1 && overlaps(pn - r, r) {
-            (a, n) = (pn - r, r);
-            continue;
-        }
-        return;
-    }
-}
-
-fn insertion_sort<T>(v: &mut [T], a: usize, n: usize, cmp: &mut impl FnMut(&T, &T) -> Ordering) {
-    for m in a + 1..a + n {
-        let mut l = m;
-        while l > a && cmp(&v[l - 1], &v[l]) == Ordering::Greater {
-            v.swap(l, l - 1);
-            l -= 1;
-        }
-    }
-}
-
-fn med3<T>(v: &[T], a: usize, b: usize, c: usize, cmp: &mut impl FnMut(&T, &T) -> Ordering) -> usize {
-    if cmp(&v[a], &v[b]) == Ordering::Less {
-        if cmp(&v[b], &v[c]) == Ordering::Less {
-            b
-        } else if cmp(&v[a], &v[c]) == Ordering::Less {
-            c
-        } else {
-            a
-        }
-    } else if cmp(&v[b], &v[c]) == Ordering::Greater {
-        b
-    } else if cmp(&v[a], &v[c]) == Ordering::Less {
-        a
-    } else {
-        c
-    }
-}
-
-/// Swaps the `n` elements from `a` with the `n` from `b`, pairwise.
-fn swap_blocks<T>(v: &mut [T], a: usize, b: usize, n: usize) {
-    for i in 0..n {
-        v.swap(a + i, b + i);
-    }
-}
-
 /// The reply to a SORT without STORE: missing GET values are nil.
 pub fn reply(values: Vec<Option<Bytes>>) -> Reply {
     Reply::Array(values.into_iter().map(|v| v.map_or(Reply::Nil, Reply::Bulk)).collect())
@@ -703,31 +587,5 @@ mod tests {
         assert_eq!(output_range((5, 1), 4), (3, 2));
         assert_eq!(output_range((1, 0), 4), (1, 0));
         assert_eq!(output_range((0, -1), 0), (-1, -2));
-    }
-
-    #[test]
-    fn partial_sort_sorts_the_range() {
-        let mut rng = 0x1234_5678_u64;
-        for len in [0usize, 1, 5, 7, 8, 40, 41, 200] {
-            for _ in 0..20 {
-                let mut v: Vec<u64> = (0..len)
-                    .map(|_| {
-                        rng ^= rng << 13;
-                        rng ^= rng >> 7;
-                        rng ^= rng << 17;
-                        rng % 50
-                    })
-                    .collect();
-                if len == 0 {
-                    continue;
-                }
-                let lo = (rng as usize) % len;
-                let hi = lo + (rng as usize >> 8) % (len - lo);
-                let mut sorted = v.clone();
-                sorted.sort();
-                partial_sort(&mut v, 0, lo, hi, &mut |a: &u64, b: &u64| a.cmp(b));
-                assert_eq!(v[lo..=hi], sorted[lo..=hi]);
-            }
-        }
     }
 }

@@ -999,44 +999,12 @@ pub fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     })
 }
 
-/// A SCAN cursor as Redis's strtoul-based parse takes it: no leading space,
-/// an optional sign (a minus wraps, as strtoul does), the empty string is 0.
-fn parse_cursor(arg: &[u8]) -> Option<u64> {
-    let (neg, digits) = match arg.first() {
-        Some(b'-') => (true, &arg[1..]),
-        Some(b'+') => (false, &arg[1..]),
-        _ => (false, arg),
-    };
-    if arg.is_empty() {
-        return Some(0);
-    }
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let v: u64 = std::str::from_utf8(digits).ok()?.parse().ok()?;
-    Some(if neg { v.wrapping_neg() } else { v })
-}
-
 pub fn zscan(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     run(|| {
-        let cursor = parse_cursor(&args[2]).ok_or_else(|| err("ERR invalid cursor"))?;
+        let cursor = parse_cursor(&args[2])?;
         let empty = || Reply::Array(vec![Reply::bulk("0"), Reply::Array(Vec::new())]);
         let Some(z) = ctx.read::<ZSet>(&args[1])? else { return Ok(empty()) };
-        let (mut count, mut pattern) = (10usize, None);
-        let mut j = 3;
-        while j < args.len() {
-            if eq_ic(&args[j], "count") && j + 1 < args.len() {
-                match int(&args[j + 1])? {
-                    n if n >= 1 => count = n as usize,
-                    _ => return Err(err(SYNTAX)),
-                }
-            } else if eq_ic(&args[j], "match") && j + 1 < args.len() {
-                pattern = Some(&args[j + 1][..]).filter(|p| *p != b"*");
-            } else {
-                return Err(err(SYNTAX));
-            }
-            j += 2;
-        }
+        let (count, pattern) = scan_options(&args[3..])?;
         let mut items = Vec::new();
         let next = z.scan(cursor, count, |m, s| {
             if pattern.is_none_or(|p| glob_match(p, m)) {
