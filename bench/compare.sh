@@ -153,7 +153,9 @@ PORT=""
 free_port() {
     local p tries
     for ((tries = 0; tries < 200; tries++)); do
-        p=$((20000 + RANDOM % 40000))
+        # Below the kernel's ephemeral range (32768+), where the load
+        # generator's own client sockets could already hold the port.
+        p=$((20000 + RANDOM % 12000))
         [[ -z ${USED_PORTS[$p]:-} ]] || continue
         # Connection refused => nobody listens there.
         if ! (exec 3<>"/dev/tcp/$HOST/$p") 2>/dev/null; then
