@@ -120,9 +120,15 @@ impl Node {
         &self.buf[start..start + len]
     }
 
+    /// Grows the buffer exactly, not by doubling: most lists are short and a
+    /// node's slack would cost more than its entries. jemalloc's size classes
+    /// (four per doubling) keep repeated growth amortized, resizing in place
+    /// within a class.
     fn insert(&mut self, i: usize, data: &[u8]) {
         let at = self.offset(i);
-        self.buf.splice(at..at, encode(data));
+        let e = encode(data);
+        self.buf.reserve_exact(e.len());
+        self.buf.splice(at..at, e);
         self.count += 1;
     }
 
@@ -138,7 +144,9 @@ impl Node {
     fn replace(&mut self, i: usize, data: &[u8]) {
         let at = self.offset(i);
         let next = read_forward(&self.buf, at).2;
-        self.buf.splice(at..next, encode(data));
+        let e = encode(data);
+        self.buf.reserve_exact(e.len().saturating_sub(next - at));
+        self.buf.splice(at..next, e);
     }
 
     /// Moves entries `i..` into a new node.
@@ -212,6 +220,7 @@ impl List {
                 if let Some(n) = front {
                     n.buf.shrink_to_fit();
                 }
+                self.first_node_slot();
                 self.nodes.push_front(Node::with(v));
             }
         }
@@ -225,10 +234,19 @@ impl List {
                 if let Some(n) = back {
                     n.buf.shrink_to_fit();
                 }
+                self.first_node_slot();
                 self.nodes.push_back(Node::with(v));
             }
         }
         self.len += 1;
+    }
+
+    /// A list of one node (most lists) gets a deque of one slot, not the
+    /// four a first push would allocate.
+    fn first_node_slot(&mut self) {
+        if self.nodes.is_empty() {
+            self.nodes.reserve_exact(1);
+        }
     }
 
     pub fn pop_front(&mut self) -> Option<Bytes> {
@@ -524,6 +542,20 @@ mod tests {
             assert_eq!((start, n), (3, len));
             assert_eq!(&buf[data_at..data_at + n], &data[..]);
         }
+    }
+
+    #[test]
+    fn a_small_list_has_no_slack() {
+        let mut l = List::default();
+        for i in 0..10 {
+            l.push_back(format!("element:{i}").as_bytes());
+        }
+        l.push_front(b"x");
+        l.set(3, b"a longer element than before");
+        l.insert(5, b"y");
+        check(&l);
+        assert_eq!((l.nodes.len(), l.nodes.capacity()), (1, 1));
+        assert_eq!(l.nodes[0].buf.capacity(), l.nodes[0].buf.len());
     }
 
     #[test]
