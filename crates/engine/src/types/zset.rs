@@ -113,8 +113,10 @@ fn offset_of(buf: &[u8], rank: usize) -> usize {
     entries(buf).nth(rank).map_or(buf.len(), |(start, ..)| start)
 }
 
-/// Inserts `bytes` at `at`, growing the buffer to exactly the size needed.
-fn splice_in(buf: &mut Vec<u8>, at: usize, bytes: Vec<u8>) {
+/// Inserts an entry at its place in order, growing the buffer to exactly the size needed.
+fn insert_packed(buf: &mut Vec<u8>, member: &[u8], score: f64) {
+    let at = entries(buf).find(|e| order(e.2, e.1, score, member) != Ordering::Less).map_or(buf.len(), |e| e.0);
+    let bytes = encode(member, score);
     buf.reserve_exact(bytes.len());
     buf.splice(at..at, bytes);
 }
@@ -251,9 +253,7 @@ impl ZSet {
         }
         match &mut self.repr {
             Repr::Small { buf, len } => {
-                let at =
-                    entries(buf).find(|e| order(e.2, e.1, score, member) != Ordering::Less).map_or(buf.len(), |e| e.0);
-                splice_in(buf, at, encode(member, score));
+                insert_packed(buf, member, score);
                 *len += 1;
             }
             Repr::Large(l) => l.add(score, member),
@@ -263,10 +263,11 @@ impl ZSet {
     /// Changes the score of a member in the set (`old` is its current score).
     pub fn update(&mut self, member: &[u8], old: f64, new: f64) {
         match &mut self.repr {
-            Repr::Small { .. } => {
-                let removed = self.remove(member);
-                debug_assert!(removed, "member is in the set");
-                self.insert(member, new);
+            // Out and back in at its new place; never a reason to convert (as in Redis).
+            Repr::Small { buf, .. } => {
+                let (start, _, _, end) = entries(buf).find(|e| e.1 == member).expect("member is in the set");
+                buf.drain(start..end);
+                insert_packed(buf, member, new);
             }
             Repr::Large(l) => {
                 let node = l.find(member).expect("member is in the set");
