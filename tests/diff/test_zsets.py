@@ -86,6 +86,14 @@ CASES = {
         ("CONFIG", "SET", "zset-max-listpack-entries", "128"),
         ("ZUNIONSTORE", "dst", "1", "sl"), ("ZSCORE", "dst", "a"), ("OBJECT", "ENCODING", "dst"),
     ],
+    "score_update_never_converts": [
+        # Redis converts a listpack only when a member is added, not when a score moves.
+        ("ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d", "2.5", "e"),
+        ("CONFIG", "SET", "zset-max-listpack-entries", "2"), ("CONFIG", "SET", "zset-max-listpack-value", "0"),
+        ("ZINCRBY", "z", "10", "a"), ("ZADD", "z", "XX", "-1.5", "b"), ("ZADD", "z", "0", "c", "4", "d"),
+        ("OBJECT", "ENCODING", "z"), ("ZRANGE", "z", "0", "-1", "WITHSCORES"), ("ZREVRANGE", "z", "0", "2"),
+        ("ZADD", "z", "0", "f"), ("OBJECT", "ENCODING", "z"), ("ZRANGE", "z", "0", "-1", "WITHSCORES"),
+    ],
     "zincrby": [
         ("ZINCRBY", "z", "1", "a"), ("ZINCRBY", "z", "0.1", "a"), ("ZINCRBY", "z", "-5", "a"),
         ("ZINCRBY", "z", "inf", "a"), ("ZINCRBY", "z", "-inf", "a"), ("ZSCORE", "z", "a"),

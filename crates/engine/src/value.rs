@@ -3,15 +3,16 @@
 use crate::types::{Hash, List, Set, ZSet};
 use bytes::Bytes;
 
-/// A key's value. Collections are boxed so an entry in the key table stays
-/// as small as a string's.
+/// A key's value. Lists and sets are boxed so an entry in the key table stays
+/// as small as a string's; a hash and a sorted set fit in that room (their
+/// large encodings are boxed inside), which saves small ones an allocation.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Str { data: Bytes, enc: StrEncoding },
     List(Box<List>),
-    Hash(Box<Hash>),
+    Hash(Hash),
     Set(Box<Set>),
-    ZSet(Box<ZSet>),
+    ZSet(ZSet),
 }
 
 /// How Redis would have encoded a string, which depends on how it was made.
@@ -98,7 +99,7 @@ pub trait Collection: Default {
 }
 
 macro_rules! collection {
-    ($ty:ident, $variant:ident) => {
+    ($ty:ident, $variant:ident, $wrap:path) => {
         impl Collection for $ty {
             fn of(v: &Value) -> Option<&Self> {
                 match v {
@@ -113,7 +114,7 @@ macro_rules! collection {
                 }
             }
             fn into_value(self) -> Value {
-                Value::$variant(Box::new(self))
+                Value::$variant($wrap(self))
             }
             fn is_empty(&self) -> bool {
                 $ty::is_empty(self)
@@ -121,7 +122,18 @@ macro_rules! collection {
         }
     };
 }
-collection!(List, List);
-collection!(Hash, Hash);
-collection!(Set, Set);
-collection!(ZSet, ZSet);
+collection!(List, List, Box::new);
+collection!(Hash, Hash, std::convert::identity);
+collection!(Set, Set, Box::new);
+collection!(ZSet, ZSet, std::convert::identity);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_collections_keep_an_entry_at_48_bytes() {
+        assert_eq!(std::mem::size_of::<Value>(), 40);
+        assert_eq!(std::mem::size_of::<Entry>(), 48);
+    }
+}

@@ -13,7 +13,8 @@ pub struct Hash(Repr);
 #[derive(Debug, Clone, PartialEq)]
 enum Repr {
     /// Field, value, field, value, ... each a LEB128 length then its bytes.
-    /// Lookups scan it, as Redis scans a listpack; `len` counts pairs.
+    /// Lookups scan it, as Redis scans a listpack; `len` counts pairs. Grown
+    /// exactly (no capacity slack: most hashes are small and never change).
     Packed { buf: Vec<u8>, len: usize },
     /// Boxed so a small hash pays nothing for the table's bookkeeping.
     Table(Box<Table>),
@@ -122,6 +123,19 @@ fn put_str(buf: &mut Vec<u8>, s: &[u8]) {
     buf.extend_from_slice(s);
 }
 
+/// The bytes `put_str` writes for `s`: a 7-bit group of the length per byte, then `s`.
+fn encoded_len(s: &[u8]) -> usize {
+    let bits = usize::BITS - s.len().leading_zeros();
+    s.len() + 1 + bits.saturating_sub(1) as usize / 7
+}
+
+/// Gives a packed buffer's memory back once most of it is unused.
+fn shrink_if_sparse(buf: &mut Vec<u8>) {
+    if buf.capacity() > 2 * buf.len() {
+        buf.shrink_to_fit();
+    }
+}
+
 /// The string starting at `at` in a packed buffer, and where the next one starts.
 fn read_str(buf: &[u8], mut at: usize) -> (&[u8], usize) {
     let (mut n, mut shift) = (0usize, 0);
@@ -219,10 +233,13 @@ impl Hash {
                 Some(slot) => {
                     let mut encoded = Vec::with_capacity(value.len() + 5);
                     put_str(&mut encoded, value);
+                    buf.reserve_exact(encoded.len().saturating_sub(slot.end - slot.value_at));
                     buf.splice(slot.value_at..slot.end, encoded);
+                    shrink_if_sparse(buf);
                     false
                 }
                 None => {
+                    buf.reserve_exact(encoded_len(field) + encoded_len(value));
                     put_str(buf, field);
                     put_str(buf, value);
                     *len += 1;
@@ -243,6 +260,7 @@ impl Hash {
             Repr::Packed { buf, len } => match find_packed(buf, field) {
                 Some(slot) => {
                     buf.drain(slot.start..slot.end);
+                    shrink_if_sparse(buf);
                     *len -= 1;
                     true
                 }
@@ -356,6 +374,12 @@ mod tests {
         put_str(&mut buf, b"x");
         let (s, next) = read_str(&buf, 0);
         assert_eq!(s, &long[..]);
+        assert_eq!((encoded_len(&long), encoded_len(b"x"), encoded_len(b"")), (next, 2, 1));
+        for n in [127, 128, 16383, 16384] {
+            let (mut buf, s) = (Vec::new(), vec![0u8; n]);
+            put_str(&mut buf, &s);
+            assert_eq!(encoded_len(&s), buf.len());
+        }
         assert_eq!(read_str(&buf, next), (&b"x"[..], buf.len()));
     }
 

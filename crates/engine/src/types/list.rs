@@ -16,7 +16,7 @@ use std::fmt;
 #[derive(Clone, Default)]
 pub struct List {
     /// Never holds an empty node.
-    nodes: VecDeque<Node>,
+    nodes: Nodes,
     len: usize,
 }
 
@@ -24,6 +24,131 @@ pub struct List {
 struct Node {
     buf: Vec<u8>,
     count: usize,
+}
+
+/// The nodes: a deque, except that a list of one node (most lists) keeps it
+/// inline rather than in a deque's allocation of its own.
+#[derive(Clone)]
+enum Nodes {
+    One(Node),
+    /// Never exactly one node.
+    Many(VecDeque<Node>),
+}
+
+impl Default for Nodes {
+    fn default() -> Self {
+        Nodes::Many(VecDeque::new())
+    }
+}
+
+impl std::ops::Index<usize> for Nodes {
+    type Output = Node;
+    fn index(&self, i: usize) -> &Node {
+        self.get(i).expect("node index in range")
+    }
+}
+
+impl std::ops::IndexMut<usize> for Nodes {
+    fn index_mut(&mut self, i: usize) -> &mut Node {
+        self.get_mut(i).expect("node index in range")
+    }
+}
+
+impl Nodes {
+    fn len(&self) -> usize {
+        match self {
+            Nodes::One(_) => 1,
+            Nodes::Many(d) => d.len(),
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<&Node> {
+        match self {
+            Nodes::One(n) => (i == 0).then_some(n),
+            Nodes::Many(d) => d.get(i),
+        }
+    }
+
+    fn get_mut(&mut self, i: usize) -> Option<&mut Node> {
+        match self {
+            Nodes::One(n) => (i == 0).then_some(n),
+            Nodes::Many(d) => d.get_mut(i),
+        }
+    }
+
+    fn front_mut(&mut self) -> Option<&mut Node> {
+        self.get_mut(0)
+    }
+
+    fn back_mut(&mut self) -> Option<&mut Node> {
+        self.get_mut(self.len().checked_sub(1)?)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Node> {
+        (0..self.len()).map(|i| &self[i])
+    }
+
+    /// The deque, with the inline node moved into it.
+    fn deque(&mut self) -> &mut VecDeque<Node> {
+        if let Nodes::One(n) = self {
+            *self = Nodes::Many(VecDeque::from([std::mem::take(n)]));
+        }
+        match self {
+            Nodes::Many(d) => d,
+            Nodes::One(_) => unreachable!("just moved into a deque"),
+        }
+    }
+
+    /// Brings a deque down to one node back inline.
+    fn settle(&mut self) {
+        if let Nodes::Many(d) = self {
+            if d.len() == 1 {
+                *self = Nodes::One(d.pop_front().expect("one node"));
+            }
+        }
+    }
+
+    fn from_vec(mut nodes: Vec<Node>) -> Nodes {
+        match nodes.len() {
+            1 => Nodes::One(nodes.pop().expect("one node")),
+            _ => Nodes::Many(nodes.into()),
+        }
+    }
+
+    fn into_vec(self) -> Vec<Node> {
+        match self {
+            Nodes::One(n) => vec![n],
+            Nodes::Many(d) => d.into(),
+        }
+    }
+
+    fn push_front(&mut self, n: Node) {
+        match self {
+            Nodes::Many(d) if d.is_empty() => *self = Nodes::One(n),
+            _ => self.deque().push_front(n),
+        }
+    }
+
+    fn push_back(&mut self, n: Node) {
+        match self {
+            Nodes::Many(d) if d.is_empty() => *self = Nodes::One(n),
+            _ => self.deque().push_back(n),
+        }
+    }
+
+    fn insert(&mut self, i: usize, n: Node) {
+        self.deque().insert(i, n);
+    }
+
+    fn pop_front(&mut self) {
+        self.deque().pop_front();
+        self.settle();
+    }
+
+    fn pop_back(&mut self) {
+        self.deque().pop_back();
+        self.settle();
+    }
 }
 
 /// Whether a node of `bytes` bytes holding `count` entries is within
@@ -120,9 +245,15 @@ impl Node {
         &self.buf[start..start + len]
     }
 
+    /// Grows the buffer exactly, not by doubling: most lists are short and a
+    /// node's slack would cost more than its entries. jemalloc's size classes
+    /// (four per doubling) keep repeated growth amortized, resizing in place
+    /// within a class.
     fn insert(&mut self, i: usize, data: &[u8]) {
         let at = self.offset(i);
-        self.buf.splice(at..at, encode(data));
+        let e = encode(data);
+        self.buf.reserve_exact(e.len());
+        self.buf.splice(at..at, e);
         self.count += 1;
     }
 
@@ -138,7 +269,9 @@ impl Node {
     fn replace(&mut self, i: usize, data: &[u8]) {
         let at = self.offset(i);
         let next = read_forward(&self.buf, at).2;
-        self.buf.splice(at..next, encode(data));
+        let e = encode(data);
+        self.buf.reserve_exact(e.len().saturating_sub(next - at));
+        self.buf.splice(at..next, e);
     }
 
     /// Moves entries `i..` into a new node.
@@ -279,7 +412,8 @@ impl List {
             }
         } else {
             let mut from_end = self.len - i;
-            for (ni, n) in self.nodes.iter().enumerate().rev() {
+            for ni in (0..self.nodes.len()).rev() {
+                let n = &self.nodes[ni];
                 if from_end <= n.count {
                     return (ni, n.count - from_end);
                 }
@@ -393,20 +527,20 @@ impl List {
     /// Drops empty nodes and joins neighbours that fit in one node, so that
     /// removals in the middle do not leave a trail of small allocations.
     fn merge_nodes(&mut self) {
-        let mut merged: VecDeque<Node> = VecDeque::with_capacity(self.nodes.len());
-        for n in self.nodes.drain(..).filter(|n| n.count > 0) {
-            match merged.back_mut() {
+        let mut merged: Vec<Node> = Vec::with_capacity(self.nodes.len());
+        for n in std::mem::take(&mut self.nodes).into_vec().into_iter().filter(|n| n.count > 0) {
+            match merged.last_mut() {
                 Some(last) if within_limit(last.buf.len() + n.buf.len(), last.count + n.count) => {
                     last.buf.extend_from_slice(&n.buf);
                     last.count += n.count;
                 }
-                _ => merged.push_back(n),
+                _ => merged.push(n),
             }
         }
         for n in &mut merged {
             n.buf.shrink_to_fit();
         }
-        self.nodes = merged;
+        self.nodes = Nodes::from_vec(merged);
     }
 
     /// The elements front to back.
@@ -425,12 +559,13 @@ impl List {
 
     /// The elements back to front.
     pub fn iter_rev(&self) -> RevIter<'_> {
-        RevIter { nodes: &self.nodes, node: self.nodes.len(), end: self.nodes.back().map_or(0, |n| n.buf.len()) }
+        let end = self.nodes.len().checked_sub(1).map_or(0, |i| self.nodes[i].buf.len());
+        RevIter { nodes: &self.nodes, node: self.nodes.len(), end }
     }
 }
 
 pub struct Iter<'a> {
-    nodes: &'a VecDeque<Node>,
+    nodes: &'a Nodes,
     node: usize,
     /// Byte offset of the next entry in `nodes[node]`.
     pos: usize,
@@ -454,7 +589,7 @@ impl<'a> Iterator for Iter<'a> {
 }
 
 pub struct RevIter<'a> {
-    nodes: &'a VecDeque<Node>,
+    nodes: &'a Nodes,
     /// One past the node being read.
     node: usize,
     /// Byte offset where the next entry (going backwards) ends in `nodes[node - 1]`.
@@ -527,6 +662,37 @@ mod tests {
     }
 
     #[test]
+    fn a_small_list_has_no_slack() {
+        let mut l = List::default();
+        for i in 0..10 {
+            l.push_back(format!("element:{i}").as_bytes());
+        }
+        l.push_front(b"x");
+        l.set(3, b"a longer element than before");
+        l.insert(5, b"y");
+        check(&l);
+        assert!(matches!(l.nodes, Nodes::One(_)));
+        assert_eq!(l.nodes[0].buf.capacity(), l.nodes[0].buf.len());
+        // Into a deque of nodes and back to one node inline, from either end.
+        for i in 0..300 {
+            l.push_front(format!("f{i:0>50}").as_bytes());
+            l.push_back(format!("b{i:0>50}").as_bytes());
+        }
+        assert!(l.nodes.len() > 2);
+        check(&l);
+        l.pop_front_n(300);
+        l.pop_back_n(300);
+        assert!(matches!(l.nodes, Nodes::One(_)));
+        check(&l);
+        assert_eq!(l.get(0), Some(&b"x"[..]));
+        l.insert(1, &[b'z'; 9000]);
+        assert!(l.nodes.len() > 1);
+        assert_eq!(l.remove_matching(&[b'z'; 9000], 1, false), 1);
+        assert!(matches!(l.nodes, Nodes::One(_)));
+        check(&l);
+    }
+
+    #[test]
     fn push_pop_both_ends() {
         let mut l = List::default();
         for i in 0..5000 {
@@ -549,7 +715,7 @@ mod tests {
         check(&l);
         let all = l.pop_back_n(usize::MAX);
         assert_eq!(all.len(), 9993);
-        assert!(l.is_empty() && l.nodes.is_empty());
+        assert!(l.is_empty() && l.nodes.len() == 0);
         assert_eq!(l.pop_front(), None);
     }
 

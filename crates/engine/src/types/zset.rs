@@ -1,9 +1,9 @@
 //! The sorted set value type: members ordered by (score, member bytes), as
 //! Redis orders them, in Redis's two encodings.
 //!
-//! - `listpack`: a sorted `Vec` of (score, member) while the set is small
-//!   (`zset-max-listpack-entries`, `zset-max-listpack-value`). Lookups scan it,
-//!   as Redis scans its listpack.
+//! - `listpack`: one packed buffer of (member, score) entries in order while
+//!   the set is small (`zset-max-listpack-entries`, `zset-max-listpack-value`).
+//!   Lookups scan it, as Redis scans its listpack.
 //! - `skiplist`: a skiplist with spans (rank and range in O(log n)) plus a
 //!   member -> node index. The member's bytes live once, in its node; the
 //!   index holds node numbers and hashes through the nodes. The switch is
@@ -27,14 +27,105 @@ pub struct ZSet {
 
 #[derive(Clone)]
 enum Repr {
-    Small(Vec<(f64, Member)>),
+    /// Entries in order, each a LEB128 header `member length << 1 | integer
+    /// score`, the member, then the score: a zigzag LEB128 integer when the
+    /// score is a small whole number (as a listpack stores integers), else
+    /// its 8 bytes. Grown exactly, so no capacity slack; `len` counts entries.
+    Small { buf: Vec<u8>, len: u32 },
     /// Boxed so a small set (and the `Box<ZSet>` a key holds) stays small.
     Large(Box<Large>),
 }
 
 impl Default for Repr {
     fn default() -> Self {
-        Repr::Small(Vec::new())
+        Repr::Small { buf: Vec::new(), len: 0 }
+    }
+}
+
+/// Whole scores up to this magnitude are stored as integers (exact in an f64).
+const INT_SCORE_MAX: f64 = (1u64 << 53) as f64;
+
+fn put_varint(buf: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        buf.push(n as u8 | 0x80);
+        n >>= 7;
+    }
+    buf.push(n as u8);
+}
+
+fn read_varint(buf: &[u8], mut at: usize) -> (u64, usize) {
+    let (mut n, mut shift) = (0u64, 0);
+    loop {
+        let b = buf[at];
+        at += 1;
+        n |= ((b & 0x7f) as u64) << shift;
+        if b < 0x80 {
+            return (n, at);
+        }
+        shift += 7;
+    }
+}
+
+/// One packed entry. A listpack keeps a score as its text and reads "-0"
+/// back as the integer 0: the integer form does the same.
+fn encode(member: &[u8], score: f64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(member.len() + 11);
+    let int = score.fract() == 0.0 && score.abs() < INT_SCORE_MAX;
+    put_varint(&mut out, (member.len() as u64) << 1 | int as u64);
+    out.extend_from_slice(member);
+    if int {
+        let i = score as i64;
+        put_varint(&mut out, ((i << 1) ^ (i >> 63)) as u64);
+    } else {
+        out.extend_from_slice(&score.to_le_bytes());
+    }
+    out
+}
+
+/// The entry at byte `at`: (member, score, where the next entry starts).
+fn decode(buf: &[u8], at: usize) -> (&[u8], f64, usize) {
+    let (header, at) = read_varint(buf, at);
+    let end = at + (header >> 1) as usize;
+    let member = &buf[at..end];
+    if header & 1 == 1 {
+        let (z, next) = read_varint(buf, end);
+        (member, ((z >> 1) as i64 ^ -((z & 1) as i64)) as f64, next)
+    } else {
+        let score = f64::from_le_bytes(buf[end..end + 8].try_into().expect("8 bytes"));
+        (member, score, end + 8)
+    }
+}
+
+/// A packed buffer's entries with their byte spans: (start, member, score, end).
+fn entries(buf: &[u8]) -> impl Iterator<Item = (usize, &[u8], f64, usize)> {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        (at < buf.len()).then(|| {
+            let (m, s, next) = decode(buf, at);
+            let start = std::mem::replace(&mut at, next);
+            (start, m, s, next)
+        })
+    })
+}
+
+/// The byte offset of entry `rank` (the buffer's end past the last).
+fn offset_of(buf: &[u8], rank: usize) -> usize {
+    entries(buf).nth(rank).map_or(buf.len(), |(start, ..)| start)
+}
+
+/// Inserts an entry at its place in order, growing the buffer to exactly the size needed.
+fn insert_packed(buf: &mut Vec<u8>, member: &[u8], score: f64) {
+    let at = entries(buf).find(|e| order(e.2, e.1, score, member) != Ordering::Less).map_or(buf.len(), |e| e.0);
+    let bytes = encode(member, score);
+    buf.reserve_exact(bytes.len());
+    buf.splice(at..at, bytes);
+}
+
+/// Removes `range`, giving memory back once most of the buffer is unused.
+fn cut(buf: &mut Vec<u8>, range: std::ops::Range<usize>) {
+    buf.drain(range);
+    if buf.capacity() > 2 * buf.len() {
+        buf.shrink_to_fit();
     }
 }
 
@@ -112,8 +203,12 @@ impl ZSet {
         sort_pairs(&mut items);
         let longest = items.iter().map(|(_, m)| m.len()).max().unwrap_or(0);
         if items.len() <= zset_max_listpack_entries() && longest <= zset_max_listpack_value() {
-            let items = items.into_iter().map(|(s, m)| (small_score(s), Member::new(&m))).collect();
-            return ZSet { repr: Repr::Small(items) };
+            let mut buf = Vec::new();
+            for (score, member) in &items {
+                buf.extend_from_slice(&encode(member, *score));
+            }
+            buf.shrink_to_fit();
+            return ZSet { repr: Repr::Small { buf, len: items.len() as u32 } };
         }
         let mut large = Large::new();
         for (score, member) in items {
@@ -124,7 +219,7 @@ impl ZSet {
 
     pub fn len(&self) -> usize {
         match &self.repr {
-            Repr::Small(v) => v.len(),
+            Repr::Small { len, .. } => *len as usize,
             Repr::Large(l) => l.list.len,
         }
     }
@@ -136,14 +231,14 @@ impl ZSet {
     /// The name OBJECT ENCODING replies with.
     pub fn encoding(&self) -> &'static str {
         match &self.repr {
-            Repr::Small(_) => "listpack",
+            Repr::Small { .. } => "listpack",
             Repr::Large(_) => "skiplist",
         }
     }
 
     pub fn score(&self, member: &[u8]) -> Option<f64> {
         match &self.repr {
-            Repr::Small(v) => v.iter().find(|(_, m)| m.bytes() == member).map(|(s, _)| *s),
+            Repr::Small { buf, .. } => entries(buf).find(|e| e.1 == member).map(|e| e.2),
             Repr::Large(l) => l.find(member).map(|i| l.list.node(i).score),
         }
     }
@@ -151,15 +246,15 @@ impl ZSet {
     /// Adds a member that is not in the set, switching to the skiplist
     /// encoding first when the small one would outgrow its limits.
     pub fn insert(&mut self, member: &[u8], score: f64) {
-        if let Repr::Small(v) = &self.repr {
-            if v.len() + 1 > zset_max_listpack_entries() || member.len() > zset_max_listpack_value() {
+        if let Repr::Small { len, .. } = self.repr {
+            if len as usize + 1 > zset_max_listpack_entries() || member.len() > zset_max_listpack_value() {
                 self.convert_to_large();
             }
         }
         match &mut self.repr {
-            Repr::Small(v) => {
-                let at = v.partition_point(|(s, m)| order(*s, m.bytes(), score, member) == Ordering::Less);
-                v.insert(at, (small_score(score), Member::new(member)));
+            Repr::Small { buf, len } => {
+                insert_packed(buf, member, score);
+                *len += 1;
             }
             Repr::Large(l) => l.add(score, member),
         }
@@ -168,11 +263,11 @@ impl ZSet {
     /// Changes the score of a member in the set (`old` is its current score).
     pub fn update(&mut self, member: &[u8], old: f64, new: f64) {
         match &mut self.repr {
-            Repr::Small(v) => {
-                let at = v.iter().position(|(_, m)| m.bytes() == member).expect("member is in the set");
-                let (_, member) = v.remove(at);
-                let at = v.partition_point(|(s, m)| order(*s, m.bytes(), new, member.bytes()) == Ordering::Less);
-                v.insert(at, (small_score(new), member));
+            // Out and back in at its new place; never a reason to convert (as in Redis).
+            Repr::Small { buf, .. } => {
+                let (start, _, _, end) = entries(buf).find(|e| e.1 == member).expect("member is in the set");
+                buf.drain(start..end);
+                insert_packed(buf, member, new);
             }
             Repr::Large(l) => {
                 let node = l.find(member).expect("member is in the set");
@@ -188,13 +283,12 @@ impl ZSet {
     /// Removes a member; false if it was not there.
     pub fn remove(&mut self, member: &[u8]) -> bool {
         match &mut self.repr {
-            Repr::Small(v) => match v.iter().position(|(_, m)| m.bytes() == member) {
-                Some(at) => {
-                    v.remove(at);
-                    true
-                }
-                None => false,
-            },
+            Repr::Small { buf, len } => {
+                let Some((start, _, _, end)) = entries(buf).find(|e| e.1 == member) else { return false };
+                cut(buf, start..end);
+                *len -= 1;
+                true
+            }
             Repr::Large(l) => match l.find(member) {
                 Some(node) => {
                     l.unindex(node);
@@ -210,7 +304,7 @@ impl ZSet {
     /// A member's 0-based position in ascending order.
     pub fn rank(&self, member: &[u8]) -> Option<usize> {
         match &self.repr {
-            Repr::Small(v) => v.iter().position(|(_, m)| m.bytes() == member),
+            Repr::Small { buf, .. } => entries(buf).position(|e| e.1 == member),
             Repr::Large(l) => l.find(member).map(|i| l.list.rank(i)),
         }
     }
@@ -220,7 +314,7 @@ impl ZSet {
     /// bound) this is the rank where a range starts or ends.
     pub fn prefix_len(&self, pred: impl Fn(f64, &[u8]) -> bool) -> usize {
         match &self.repr {
-            Repr::Small(v) => v.iter().position(|(s, m)| !pred(*s, m.bytes())).unwrap_or(v.len()),
+            Repr::Small { buf, len } => entries(buf).position(|e| !pred(e.2, e.1)).unwrap_or(*len as usize),
             Repr::Large(l) => l.list.prefix_len(pred),
         }
     }
@@ -233,10 +327,12 @@ impl ZSet {
     /// Elements from 0-based `rank` on, ascending, or descending with `rev`.
     pub fn iter_at(&self, rank: usize, rev: bool) -> Iter<'_> {
         match &self.repr {
-            Repr::Small(v) => {
-                let (front, back) = if rev { (0, (rank + 1).min(v.len())) } else { (rank.min(v.len()), v.len()) };
-                Iter(Walk::Small { items: &v[front..back], rev })
+            Repr::Small { buf, .. } if rev => {
+                // No way back through the entries: note where each one up to `rank` starts.
+                let starts = entries(buf).take(rank.saturating_add(1)).map(|e| e.0 as u32).collect();
+                Iter(Walk::SmallRev { buf, starts })
             }
+            Repr::Small { buf, .. } => Iter(Walk::Small { buf, at: offset_of(buf, rank) }),
             Repr::Large(l) => {
                 let node = if rank < l.list.len { l.list.node_at(rank) } else { NIL };
                 Iter(Walk::Large { list: &l.list, node, rev })
@@ -255,8 +351,11 @@ impl ZSet {
             return 0;
         }
         match &mut self.repr {
-            Repr::Small(v) => {
-                v.drain(start..end);
+            Repr::Small { buf, len } => {
+                let from = offset_of(buf, start);
+                let to = from + offset_of(&buf[from..], end - start);
+                cut(buf, from..to);
+                *len -= (end - start) as u32;
             }
             Repr::Large(l) => {
                 // Unindex while the nodes are still there to hash, then unlink them in one pass.
@@ -279,8 +378,8 @@ impl ZSet {
     /// whole scan are visited exactly once.
     pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&[u8], f64)) -> u64 {
         match &self.repr {
-            Repr::Small(v) => {
-                v.iter().for_each(|(s, m)| visit(m.bytes(), *s));
+            Repr::Small { buf, .. } => {
+                entries(buf).for_each(|e| visit(e.1, e.2));
                 0
             }
             Repr::Large(l) => l.index.scan(cursor, count, node_hash(&l.list), |&i| {
@@ -291,21 +390,12 @@ impl ZSet {
     }
 
     fn convert_to_large(&mut self) {
-        let Repr::Small(v) = std::mem::take(&mut self.repr) else { return };
+        let Repr::Small { buf, .. } = std::mem::take(&mut self.repr) else { return };
         let mut large = Large::new();
-        for (score, member) in v {
-            large.add(score, member.bytes());
+        for (_, member, score, _) in entries(&buf) {
+            large.add(score, member);
         }
         self.repr = Repr::Large(Box::new(large));
-    }
-}
-
-/// A listpack keeps a score as its text and reads "-0" back as the integer 0.
-fn small_score(score: f64) -> f64 {
-    if score == 0.0 {
-        0.0
-    } else {
-        score
     }
 }
 
@@ -325,8 +415,20 @@ impl fmt::Debug for ZSet {
 pub struct Iter<'a>(Walk<'a>);
 
 enum Walk<'a> {
-    Small { items: &'a [(f64, Member)], rev: bool },
-    Large { list: &'a SkipList, node: u32, rev: bool },
+    Small {
+        buf: &'a [u8],
+        at: usize,
+    },
+    /// Backwards: the start of every entry still to visit.
+    SmallRev {
+        buf: &'a [u8],
+        starts: Vec<u32>,
+    },
+    Large {
+        list: &'a SkipList,
+        node: u32,
+        rev: bool,
+    },
 }
 
 impl<'a> Iterator for Iter<'a> {
@@ -334,11 +436,19 @@ impl<'a> Iterator for Iter<'a> {
 
     fn next(&mut self) -> Option<Self::Item> {
         match &mut self.0 {
-            Walk::Small { items, rev } => {
-                let all: &'a [(f64, Member)] = items;
-                let ((s, m), rest) = if *rev { all.split_last()? } else { all.split_first()? };
-                *items = rest;
-                Some((m.bytes(), *s))
+            Walk::Small { buf, at } => {
+                let buf: &'a [u8] = buf;
+                if *at >= buf.len() {
+                    return None;
+                }
+                let (member, score, next) = decode(buf, *at);
+                *at = next;
+                Some((member, score))
+            }
+            Walk::SmallRev { buf, starts } => {
+                let buf: &'a [u8] = buf;
+                let (member, score, _) = decode(buf, starts.pop()? as usize);
+                Some((member, score))
             }
             Walk::Large { list, node, rev } => {
                 if *node == NIL {
@@ -853,6 +963,54 @@ mod tests {
     fn node_is_48_bytes() {
         assert_eq!(std::mem::size_of::<Node>(), 48);
         assert!(std::mem::size_of::<ZSet>() <= 32, "a key's Box<ZSet> stays small");
+    }
+
+    #[test]
+    fn small_packs_every_kind_of_score_and_member() {
+        let scores = [
+            0.0,
+            -1.0,
+            1.0,
+            63.0,
+            -64.0,
+            1e15,
+            -9007199254740991.0,
+            9007199254740992.0,
+            1e300,
+            -1e300,
+            0.5,
+            -2.25,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+        ];
+        let mut z = ZSet::default();
+        let mut model = Vec::new();
+        for (i, &s) in scores.iter().enumerate() {
+            // Members of every length up to the limit, some with a two-byte header.
+            let m = vec![b'a' + i as u8; i * 4];
+            z.insert(&m, s);
+            model.push((s, m));
+        }
+        sort(&mut model);
+        assert_eq!(z.encoding(), "listpack");
+        check(&z, &model);
+        let from_pairs = ZSet::from_pairs(model.iter().map(|(s, m)| (*s, Bytes::from(m.clone()))).collect());
+        assert_eq!(from_pairs, z);
+        assert_eq!(z.iter_at(100, true).count(), model.len());
+        assert_eq!(z.iter_at(100, false).count(), 0);
+        assert_eq!(z.remove_range(2, 5), 3);
+        model.drain(2..5);
+        check(&z, &model);
+        let m = model[3].1.clone();
+        z.update(&m, model[3].0, -0.5);
+        model[3].0 = -0.5;
+        sort(&mut model);
+        check(&z, &model);
+        z.insert(&[b'x'; 65], 1.0);
+        assert_eq!(z.encoding(), "skiplist");
+        assert!(z.remove(&[b'x'; 65]));
+        check(&z, &model);
     }
 
     #[test]
