@@ -110,14 +110,24 @@ measure() {
         'BEGIN { printf "%.1f %.1f\n", (u1 - u0) / n, (r1 - r0) / n }'
 }
 
-RPORT=$(free_port)
-"$REDIS_SERVER" --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no >"$WORK/redis.log" 2>&1 &
-PIDS+=($!)
-TPORT=$(free_port)
-"$TESSERA_BIN" --port "$TPORT" --bind 127.0.0.1 --shards 1 >"$WORK/tessera.log" 2>&1 &
-PIDS+=($!)
-wait_ping "$RPORT"
-wait_ping "$TPORT"
+# start_servers: fresh redis-server and Tessera for one case, so RSS growth is
+# not hidden by pages the allocator kept from the previous case.
+start_servers() {
+    RPORT=$(free_port)
+    "$REDIS_SERVER" --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no >"$WORK/redis.log" 2>&1 &
+    RPID=$!
+    TPORT=$(free_port)
+    "$TESSERA_BIN" --port "$TPORT" --bind 127.0.0.1 --shards 1 >"$WORK/tessera.log" 2>&1 &
+    TPID=$!
+    PIDS+=("$RPID" "$TPID")
+    wait_ping "$RPORT"
+    wait_ping "$TPORT"
+}
+
+stop_servers() {
+    kill "$RPID" "$TPID" 2>/dev/null || true
+    wait "$RPID" "$TPID" 2>/dev/null || true
+}
 
 echo "### Memory per element (bytes), Tessera --shards 1 vs $("$REDIS_SERVER" --version | awk '{ print $3 }')"
 echo
@@ -125,12 +135,14 @@ echo "| case | elements | redis used_memory | tessera used_memory | ratio (T/R) 
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 for c in "${CASES[@]}"; do
     gen "$c" >"$WORK/$c.resp"
+    start_servers
     read -r ru rr <<<"$(measure redis "$RPORT" "$c")"
     read -r tu tr <<<"$(measure tessera "$TPORT" "$c")"
     enc_r=$(redis-cli -p "$RPORT" OBJECT ENCODING "$( [[ $c == small* || $c == list ]] && echo key:0 || echo big)")
     enc_t=$(redis-cli -p "$TPORT" OBJECT ENCODING "$( [[ $c == small* || $c == list ]] && echo key:0 || echo big)")
     awk -v c="$c ($enc_r / $enc_t)" -v n="$(elements "$c")" -v ru="$ru" -v tu="$tu" -v rr="$rr" -v tr="$tr" 'BEGIN {
         printf "| %s | %d | %.1f | %.1f | %.2f | %.1f | %.1f | %.2f |\n", c, n, ru, tu, tu / ru, rr, tr, (rr > 0 ? tr / rr : 0) }'
+    stop_servers
     rm -f "$WORK/$c.resp"
 done
 echo

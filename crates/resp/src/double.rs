@@ -10,6 +10,11 @@ pub fn format_double(x: f64) -> String {
     if x == 0.0 {
         return if x.is_sign_negative() { "-0".into() } else { "0".into() };
     }
+    // Whole numbers below 2^53 (scores, counters) print as plain integers
+    // under %.17g; skip the general path's two formatting passes.
+    if x.fract() == 0.0 && x.abs() < 9_007_199_254_740_992.0 {
+        return (x as i64).to_string();
+    }
     const P: i32 = 17;
     // The exponent %g decides on is the one after rounding to P digits.
     let sci = format!("{:.*e}", (P - 1) as usize, x);
@@ -44,6 +49,9 @@ mod tests {
         assert_eq!(f(0.1), "0.10000000000000001");
         assert_eq!(f(1e20), "1e+20");
         assert_eq!(f(1e16), "10000000000000000");
+        assert_eq!(f(9_007_199_254_740_991.0), "9007199254740991");
+        assert_eq!(f(9_007_199_254_740_992.0), "9007199254740992");
+        assert_eq!(f(-123456.0), "-123456");
         assert_eq!(f(1e17), "1e+17");
         assert_eq!(f(0.0001), "0.0001");
         assert_eq!(f(0.00001), "1.0000000000000001e-05");

@@ -20,6 +20,7 @@ pub const READ_CHUNK: usize = 16 * 1024;
 /// Input and output buffers grown past this by a big request or reply are
 /// given back once empty, so an idle connection holds a few KiB, not megabytes.
 const KEEP_BUFFER: usize = 64 * 1024;
+const INPUT_START: usize = 4 * 1024;
 
 pub async fn accept_loop(shard: Rc<Shard>, listener: TcpListener) {
     loop {
@@ -124,7 +125,9 @@ async fn serve(shard: Rc<Shard>, mut stream: TcpStream) {
 }
 
 async fn serve_client(shard: &Rc<Shard>, stream: &mut TcpStream, client: &mut Client) {
-    let mut input = BytesMut::new();
+    // A little room up front: requests are split off the front of `input`,
+    // and with none left every read would allocate a fresh buffer.
+    let mut input = BytesMut::with_capacity(INPUT_START);
     let mut output = BytesMut::new();
     loop {
         // Reading is the one place a connection waits with nothing in flight,
@@ -170,7 +173,7 @@ async fn serve_client(shard: &Rc<Shard>, stream: &mut TcpStream, client: &mut Cl
             }
         }
         if input.is_empty() && input.capacity() > KEEP_BUFFER {
-            input = BytesMut::new();
+            input = BytesMut::with_capacity(INPUT_START);
         }
         if protocol_error.is_some() || client.close || client.entry.killed.get() {
             return;
