@@ -493,7 +493,7 @@ medians() {
                     v[c, j + 1] = x
                 }
                 m = (k % 2) ? v[c, (k + 1) / 2] : (v[c, k / 2] + v[c, k / 2 + 1]) / 2
-                out = out (c > 1 ? " " : "") m
+                out = out (c > 1 ? " " : "") sprintf("%.3f", m)
             }
             print out
         }'
