@@ -148,9 +148,17 @@ def _die_with_parent():
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A bindable port below the kernel's ephemeral range (32768+), where a
+    client socket could take it before the server binds it."""
+    import random
+    while True:
+        port = random.randint(20000, 31999)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 class Server:

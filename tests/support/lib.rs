@@ -5,7 +5,7 @@ use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The binary under test: `$TESSERA_BIN`, else the release build, else the debug build.
 pub fn binary() -> PathBuf {
@@ -22,14 +22,21 @@ pub fn binary() -> PathBuf {
 
 /// A port nothing listens on, never the same twice in one test process: a
 /// test that stops and restarts a server on its port must not find another
-/// test's server there.
+/// test's server there. Ports come from below the kernel's ephemeral range
+/// (32768+): there, another test's client socket could take the port before
+/// the server binds it, or a readiness probe could connect to itself.
 pub fn free_port() -> u16 {
     static HANDED_OUT: Mutex<Vec<u16>> = Mutex::new(Vec::new());
     let mut handed_out = HANDED_OUT.lock().unwrap_or_else(|e| e.into_inner());
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let seed = (std::process::id() as u64) << 32 ^ nanos as u64;
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     loop {
-        let port =
-            TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port");
-        if !handed_out.contains(&port) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let port = 20_000 + (x % 12_000) as u16;
+        if !handed_out.contains(&port) && TcpListener::bind(("127.0.0.1", port)).is_ok() {
             handed_out.push(port);
             return port;
         }
@@ -49,28 +56,47 @@ impl Server {
         Server::start_on(free_port(), shards, extra)
     }
 
-    /// Like `start`, on a given port.
+    /// Like `start`, on a given port. Waits for the server's "Ready" log
+    /// line (every shard listening), not just a first connection, and keeps
+    /// reading its log so a full pipe can never block a shard.
     pub fn start_on(port: u16, shards: usize, extra: &[&str]) -> Server {
         let mut child = Command::new(binary())
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--shards", &shards.to_string()])
             .args(extra)
+            // The "Ready" line is logged at info.
+            .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| {
                 panic!("cannot start {}: {e} (build it with cargo build --release)", binary().display())
             });
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(status)) = child.try_wait() {
-                let mut err = String::new();
-                use std::io::Read;
-                let _ = child.stderr.take().map(|mut s| s.read_to_string(&mut err));
-                panic!("tessera exited during start-up ({status}): {err}");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), String>>();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            let mut log = String::new();
+            let mut ready = Some(ready_tx);
+            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+                log.push_str(&line);
+                log.push('\n');
+                if line.contains("Ready to accept connections") {
+                    if let Some(tx) = ready.take() {
+                        let _ = tx.send(Ok(()));
+                    }
+                }
             }
-            assert!(Instant::now() < deadline, "tessera did not start listening on port {port}");
-            std::thread::sleep(Duration::from_millis(20));
+            // The log ended (the server exited) before it was ready.
+            if let Some(tx) = ready {
+                let _ = tx.send(Err(log));
+            }
+        });
+        match ready_rx.recv_timeout(Duration::from_secs(20)) {
+            Ok(Ok(())) => {}
+            Ok(Err(log)) => panic!("tessera exited during start-up ({:?}): {log}", child.wait()),
+            Err(_) => panic!("tessera did not start listening on port {port}"),
         }
+        assert!(TcpStream::connect(("127.0.0.1", port)).is_ok(), "tessera is ready but port {port} refuses");
         Server { port, child }
     }
 

@@ -54,6 +54,9 @@ fn allowed_cpus() -> Vec<usize> {
 
 /// Refuses a port another process already listens on: with SO_REUSEPORT the
 /// shards would otherwise bind anyway and silently share its connections.
+/// The probe binds (SO_REUSEADDR, no SO_REUSEPORT) without listening: a
+/// listening probe would accept connections into its backlog and reset them
+/// when it closes.
 fn check_bind(bind: &[String], port: u16) -> Result<(), String> {
     for addr in bind {
         let resolved = (addr.as_str(), port)
@@ -61,7 +64,11 @@ fn check_bind(bind: &[String], port: u16) -> Result<(), String> {
             .map_err(|e| format!("Invalid bind address '{addr}': {e}"))?
             .next()
             .ok_or_else(|| format!("Invalid bind address '{addr}'"))?;
-        std::net::TcpListener::bind(resolved).map_err(|e| {
+        let probe = socket2::Socket::new(socket2::Domain::for_address(resolved), socket2::Type::STREAM, None)
+            .map_err(|e| format!("Could not create a socket: {e}"))?;
+        // As std's listener and our shards do: a restart must not trip over TIME_WAIT.
+        probe.set_reuse_address(true).map_err(|e| format!("Could not set SO_REUSEADDR: {e}"))?;
+        probe.bind(&resolved.into()).map_err(|e| {
             let why = if e.kind() == std::io::ErrorKind::AddrInUse { "Address already in use".to_string() } else { e.to_string() };
             format!("Warning: Could not create server TCP listening socket {addr}:{port}: bind: {why}\nFailed listening on port {port} (tcp), aborting.")
         })?;
