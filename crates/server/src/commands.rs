@@ -243,7 +243,6 @@ pub static COMMANDS: &[Command] = &[
     keyed!("lmove", "RW access delete|RW insert", 5, WD, "list", K2, engine::lists::lmove),
     keyed!("rpoplpush", "RW access delete|RW insert", 3, WD, "list", K2, engine::lists::rpoplpush),
     keyed!("lmpop", "RW access delete", -4, W, "list", (0, 0, 0), engine::lists::lmpop, find = keys_after_numkeys),
-    // (end of lists)
     // Hashes.
     keyed!("hset", "RW update", -4, WDF, "hash", K1, engine::hashes::hset),
     keyed!("hsetnx", "RW insert", 4, WDF, "hash", K1, engine::hashes::hsetnx),
@@ -261,7 +260,6 @@ pub static COMMANDS: &[Command] = &[
     keyed!("hincrbyfloat", "RW access update", 4, WDF, "hash", K1, engine::hashes::hincrbyfloat),
     keyed!("hrandfield", "RO access", -2, RO, "hash", K1, engine::hashes::hrandfield),
     keyed!("hscan", "RO access", -3, RO, "hash", K1, engine::hashes::hscan),
-    // (end of hashes)
     // Sets.
     keyed!("sadd", "RW insert", -3, WDF, "set", K1, engine::sets::sadd),
     keyed!("srem", "RW delete", -3, WF, "set", K1, engine::sets::srem),
@@ -280,7 +278,6 @@ pub static COMMANDS: &[Command] = &[
     keyed!("sdiffstore", "OW update|RO access", -3, WD, "set", KALL, engine::sets::sdiffstore),
     keyed!("sintercard", "RO access", -3, RO, "set", (0, 0, 0), engine::sets::sintercard, find = keys_after_numkeys),
     keyed!("sscan", "RO access", -3, RO, "set", K1, engine::sets::sscan),
-    // (end of sets)
     // Sorted sets.
     keyed!("zadd", "RW update", -4, WDF, "sorted_set", K1, engine::zsets::zadd),
     keyed!("zincrby", "RW access update", 4, WDF, "sorted_set", K1, engine::zsets::zincrby),
@@ -359,11 +356,9 @@ pub static COMMANDS: &[Command] = &[
     ),
     keyed!("zrandmember", "RO access", -2, RO, "sorted_set", K1, engine::zsets::zrandmember),
     keyed!("zscan", "RO access", -3, RO, "sorted_set", K1, engine::zsets::zscan),
-    // (end of sorted sets)
     // Sort.
     server_keyed!("sort", "RO access", -2, WD, "generic", K1, crate::sort::sort, find = sort_keys),
     server_keyed!("sort_ro", "RO access", -2, RO, "generic", K1, crate::sort::sort, find = sort_ro_keys),
-    // (end of sort)
     // Bitmaps and HyperLogLog.
     keyed!("setbit", "RW access update", 4, WD, "bitmap", K1, bitmaps::setbit),
     keyed!("getbit", "RO access", 3, ROF, "bitmap", K1, bitmaps::getbit),
@@ -376,7 +371,6 @@ pub static COMMANDS: &[Command] = &[
     keyed!("pfcount", "RW access", -2, RO, "hyperloglog", KALL, hyperloglog::pfcount),
     keyed!("pfmerge", "RW access insert|RO access", -2, WD, "hyperloglog", KALL, hyperloglog::pfmerge),
     keyed!("pfdebug", "RW access", 3, WD | ADMIN, "hyperloglog", (2, 2, 1), hyperloglog::pfdebug),
-    // (end of bitmaps and hyperloglog)
     // Geo.
     keyed!("geoadd", "RW update", -5, WD, "geo", K1, engine::geo::geoadd),
     keyed!("geodist", "RO access", -4, RO, "geo", K1, engine::geo::geodist),
@@ -397,7 +391,6 @@ pub static COMMANDS: &[Command] = &[
     keyed!("georadiusbymember_ro", "RO access", -5, RO, "geo", K1, engine::geo::georadiusbymember_ro),
     keyed!("geosearch", "RO access", -7, RO, "geo", K1, engine::geo::geosearch),
     keyed!("geosearchstore", "OW update|RO access", -8, WD, "geo", K2, engine::geo::geosearchstore),
-    // (end of geo)
     server!("keys", 2, RO, "generic", srv::keys),
     server!("scan", -2, RO, "generic", srv::scan),
     server!("randomkey", 1, RO, "generic", srv::randomkey),
