@@ -84,15 +84,20 @@ impl Command {
 
     /// Positions of the key arguments in `args`.
     pub fn key_positions(&self, args: &[Bytes]) -> Vec<usize> {
-        if let Some(find) = self.find_keys {
-            return find(args).into_iter().filter(|&i| i < args.len()).collect();
+        match self.find_keys {
+            Some(find) => find(args).into_iter().filter(|&i| i < args.len()).collect(),
+            None => self.key_range(args.len()).collect(),
         }
-        let argc = args.len();
+    }
+
+    /// Key positions from the (first, last, step) triple, without allocating:
+    /// routing asks this of every command that has no key finder.
+    pub fn key_range(&self, argc: usize) -> std::iter::StepBy<std::ops::Range<usize>> {
         let (first, last, step) = self.keys;
         let last = if last < 0 { argc as i32 + last } else { last.min(argc as i32 - 1) };
         let (first, step) = (first.max(0) as usize, step.max(1) as usize);
         let end = if self.keys.0 == 0 { 0 } else { (last + 1).max(0) as usize };
-        (first..end).step_by(step).collect()
+        (first..end.max(first)).step_by(step)
     }
 
     pub fn flag_names(&self) -> Vec<&'static str> {

@@ -286,8 +286,13 @@ impl Locked {
 
 /// The shard owning all of a keyed command's keys, or `None` when they span shards.
 fn single_shard(shard: &Shard, cmd: &Command, args: &[Bytes]) -> Option<usize> {
-    let positions = cmd.key_positions(args);
-    let mut positions = positions.into_iter();
+    match cmd.find_keys {
+        Some(_) => on_one_shard(shard, args, cmd.key_positions(args).into_iter()),
+        None => on_one_shard(shard, args, cmd.key_range(args.len())),
+    }
+}
+
+fn on_one_shard(shard: &Shard, args: &[Bytes], mut positions: impl Iterator<Item = usize>) -> Option<usize> {
     let Some(first) = positions.next() else { return Some(shard.id) };
     let target = shard.shard_of(&args[first]);
     positions.all(|i| shard.shard_of(&args[i]) == target).then_some(target)
