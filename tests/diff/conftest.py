@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from harness import Differ, Server
+from harness import ConnectionClosed, Differ, Server
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 TESSERA_BIN = os.environ.get("TESSERA_BIN", str(REPO / "target" / "release" / "tessera"))
@@ -42,9 +42,23 @@ def tessera_server(request, tmp_path_factory):
         TESSERA_BIN, "--port", str(port), "--bind", "127.0.0.1", "--shards", str(shards)])
 
 
+# Redis 7.0's encoding thresholds. Cases lower them to reach the other
+# encodings cheaply; every connection fixture puts them back after its test,
+# failed or not, so one case cannot change the encodings the next one sees.
+DEFAULT_THRESHOLDS = {
+    "list-max-listpack-size": "-2", "hash-max-listpack-entries": "512", "hash-max-listpack-value": "64",
+    "set-max-intset-entries": "512", "zset-max-listpack-entries": "128", "zset-max-listpack-value": "64",
+    "hll-sparse-max-bytes": "3000",
+}
+
+
 def _conn(server):
     c = server.connect()
     yield c
+    try:
+        c.send("CONFIG", "SET", *[x for pair in DEFAULT_THRESHOLDS.items() for x in pair])
+    except (ConnectionClosed, OSError):
+        pass  # a dead server is reported by the `tessera` fixture
     c.close()
 
 

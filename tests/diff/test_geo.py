@@ -25,15 +25,6 @@ PLACES = ("GEOADD", "w",
 LOW = [("CONFIG", "SET", "zset-max-listpack-entries", "4")]
 
 
-@pytest.fixture(autouse=True)
-def default_limits(r, t):
-    """Cases lower the encoding thresholds; put them back even when one fails."""
-    yield
-    for c in (r, t):
-        c.send("CONFIG", "SET", "zset-max-listpack-entries", "128")
-        c.send("CONFIG", "SET", "zset-max-listpack-value", "64")
-
-
 def _grid(key, n, lon0, lat0, step, prefix="p"):
     """GEOADD of an n x n grid of points from (lon0, lat0), `step` degrees apart."""
     args = ["GEOADD", key]

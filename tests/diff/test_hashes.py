@@ -207,14 +207,6 @@ CASES = {
 }
 
 
-@pytest.fixture(autouse=True)
-def restore_thresholds(r, t):
-    yield
-    for c in (r, t):
-        c.send("CONFIG", "SET", "hash-max-listpack-entries", "512")
-        c.send("CONFIG", "SET", "hash-max-listpack-value", "64")
-
-
 @pytest.mark.parametrize("name", CASES)
 def test_hashes(diff, name):
     diff(CASES[name])

@@ -12,15 +12,6 @@ from harness import shape, unordered
 LOW = [("CONFIG", "SET", "zset-max-listpack-entries", "4")]
 
 
-@pytest.fixture(autouse=True)
-def default_limits(r, t):
-    """Cases lower the encoding thresholds; put them back even when one fails."""
-    yield
-    for c in (r, t):
-        c.send("CONFIG", "SET", "zset-max-listpack-entries", "128")
-        c.send("CONFIG", "SET", "zset-max-listpack-value", "64")
-
-
 CASES = {
     "zadd_basic": [
         ("ZADD", "z", "1", "a"), ("ZADD", "z", "2", "b", "3", "c"), ("ZADD", "z", "1", "a"),
