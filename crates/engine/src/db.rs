@@ -1,4 +1,13 @@
-//! One database of one shard: the key table, expiry bookkeeping and counters.
+//! One database of one shard: the key table, expiry bookkeeping and counters,
+//! and point-in-time snapshots taken without copying or stopping.
+//!
+//! A snapshot (an AOF rewrite's image) is serialised a slice at a time while
+//! commands keep running. It stays point-in-time because every change goes
+//! through this type: a key the snapshot has not reached yet is serialised,
+//! as it still is, just before its first change. Which keys those are: an
+//! entry carries an epoch bit, flipped for the whole table in O(1) when a
+//! snapshot starts; entries created or serialised since carry the new epoch,
+//! and entries the slices already passed lie below the scan cursor.
 
 use crate::key::CompactKey;
 use crate::table::KeyTable;
@@ -17,6 +26,30 @@ pub struct Db {
     volatile: usize,
     /// Keys removed because their TTL passed (INFO's `expired_keys`).
     pub expired: u64,
+    /// With an AOF, keys removed because their TTL passed are kept here until
+    /// logged as DEL: replay runs without expiring anything, so the log must
+    /// say when each key went away.
+    expired_keys: Option<Vec<CompactKey>>,
+    /// The epoch new and serialised entries get (see the module's doc).
+    epoch: bool,
+    snapshot: Option<Box<Snapshot>>,
+}
+
+/// Whether a snapshot still has to serialise entry `e`, at SCAN position `pos`.
+fn pending(snap: &Snapshot, epoch: bool, pos: u64, e: &Entry) -> bool {
+    e.epoch() != epoch && snap.cursor.is_some_and(|c| pos >= c)
+}
+
+/// Writes one key and its entry into a snapshot's output.
+pub type Encoder = fn(&mut Vec<u8>, &[u8], &Entry);
+
+struct Snapshot {
+    /// The database's index when the snapshot started (SWAPDB moves a Db, and its snapshot, to another).
+    index: usize,
+    /// Every key below this SCAN position has been serialised (None: all of them).
+    cursor: Option<u64>,
+    out: Vec<u8>,
+    encode: Encoder,
 }
 
 impl Db {
@@ -39,14 +72,26 @@ impl Db {
 
     /// Like `get`, for changing the value in place. Change the TTL with `set_expire`.
     pub fn get_mut(&mut self, key: &[u8], now: u64) -> Option<&mut Entry> {
+        let pos = self.snapshot.as_ref().map_or(0, |_| self.keys.position(key));
         let mut expired = None;
         let found = self.keys.get_live(key, |e| e.is_expired(now), &mut expired);
         if expired.is_some() {
             // Only reached when `found` is None, so the table is free to update.
             self.volatile -= 1;
             self.expired += 1;
+            if let Some(log) = &mut self.expired_keys {
+                log.push(CompactKey::new(key));
+            }
         }
-        found
+        match (found, self.snapshot.as_deref_mut()) {
+            // The caller may change it: a snapshot that still needs it takes it first.
+            (Some(e), Some(snap)) if pending(snap, self.epoch, pos, e) => {
+                (snap.encode)(&mut snap.out, key, e);
+                e.set_epoch(self.epoch);
+                Some(e)
+            }
+            (found, _) => found,
+        }
     }
 
     pub fn contains(&mut self, key: &[u8], now: u64) -> bool {
@@ -62,9 +107,16 @@ impl Db {
             self.deadlines.push(Reverse((expire_at, key.clone())));
             self.volatile += 1;
         }
-        if let Some(old) = self.keys.insert(key, Entry { value, expire_at }) {
-            if old.expire_at != 0 {
+        let mut entry = Entry::with_expire(value, expire_at);
+        entry.set_epoch(self.epoch);
+        let pos = self.snapshot.as_ref().map(|_| self.keys.position(&key));
+        let snap_key = pos.map(|_| key.clone());
+        if let Some(old) = self.keys.insert(key, entry) {
+            if old.expire_at() != 0 {
                 self.volatile -= 1;
+            }
+            if let (Some(pos), Some(key)) = (pos, snap_key) {
+                self.before_change(pos, &key, &old);
             }
         }
         self.compact_deadlines();
@@ -72,24 +124,85 @@ impl Db {
 
     /// Inserts a whole entry (value and TTL) moved from elsewhere.
     pub fn insert_entry(&mut self, key: &[u8], entry: Entry) {
-        self.set(key, entry.value, entry.expire_at);
+        let at = entry.expire_at();
+        self.set(key, entry.value, at);
     }
 
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
+        let pos = self.snapshot.as_ref().map(|_| self.keys.position(key));
         let (_, entry) = self.keys.remove(key)?;
-        if entry.expire_at != 0 {
+        if entry.expire_at() != 0 {
             self.volatile -= 1;
+        }
+        if let Some(pos) = pos {
+            self.before_change(pos, key, &entry);
         }
         Some(entry)
     }
 
+    /// Serialises the entry a key had, if the snapshot still needed it.
+    fn before_change(&mut self, pos: u64, key: &[u8], old: &Entry) {
+        if let Some(snap) = self.snapshot.as_deref_mut() {
+            if pending(snap, self.epoch, pos, old) {
+                (snap.encode)(&mut snap.out, key, old);
+            }
+        }
+    }
+
+    /// Starts a snapshot of this database, which is database `index`.
+    pub fn begin_snapshot(&mut self, index: usize, encode: Encoder) {
+        self.epoch = !self.epoch;
+        self.snapshot = Some(Box::new(Snapshot { index, cursor: Some(0), out: Vec::new(), encode }));
+    }
+
+    /// Serialises about `count` more keys; true once every key is done.
+    pub fn snapshot_step(&mut self, count: usize) -> bool {
+        let Some(snap) = self.snapshot.as_mut() else { return true };
+        let Some(from) = snap.cursor else { return true };
+        let epoch = self.epoch;
+        let out = &mut snap.out;
+        let encode = snap.encode;
+        // Marked as they are written, so every entry carries the current
+        // epoch once the snapshot is done and the next one can flip it.
+        let next = self.keys.scan_mut(from, count, |k, e| {
+            if e.epoch() != epoch {
+                encode(out, k, e);
+                e.set_epoch(epoch);
+            }
+        });
+        snap.cursor = next;
+        next.is_none()
+    }
+
+    /// What the snapshot has serialised since the last call, with the database index it belongs to.
+    pub fn take_snapshot_output(&mut self) -> Option<(usize, Vec<u8>)> {
+        let snap = self.snapshot.as_mut()?;
+        Some((snap.index, std::mem::take(&mut snap.out)))
+    }
+
+    /// Ends the snapshot (finished or abandoned).
+    pub fn end_snapshot(&mut self) {
+        if let Some(snap) = self.snapshot.take() {
+            // Abandoned: the entries it did not reach must not look done to the next one.
+            if let Some(from) = snap.cursor {
+                let epoch = self.epoch;
+                self.keys.scan_mut(from, usize::MAX, |_, e| e.set_epoch(epoch));
+            }
+        }
+    }
+
+    pub fn in_snapshot(&self) -> bool {
+        self.snapshot.is_some()
+    }
+
     /// Sets or clears (0) the expiry of an existing key; false if there is no such key.
     pub fn set_expire(&mut self, key: &[u8], expire_at: u64) -> bool {
-        let Some(entry) = self.keys.get_mut(key) else {
+        // Through `get_mut`, so a snapshot sees the TTL before it changes.
+        let Some(entry) = self.get_mut(key, 0) else {
             return false;
         };
-        let was = entry.expire_at;
-        entry.expire_at = expire_at;
+        let was = entry.expire_at();
+        entry.set_expire_at(expire_at);
         match (was != 0, expire_at != 0) {
             (false, true) => self.volatile += 1,
             (true, false) => self.volatile -= 1,
@@ -107,8 +220,8 @@ impl Db {
             let live: Vec<_> = self
                 .keys
                 .iter()
-                .filter(|(_, e)| e.expire_at != 0)
-                .map(|(k, e)| Reverse((e.expire_at, k.clone())))
+                .filter(|(_, e)| e.expire_at() != 0)
+                .map(|(k, e)| Reverse((e.expire_at(), k.clone())))
                 .collect();
             self.deadlines = BinaryHeap::from(live);
         }
@@ -125,10 +238,13 @@ impl Db {
                 _ => return (removed, false),
             }
             let Reverse((at, key)) = self.deadlines.pop().expect("peeked");
-            if matches!(self.keys.get(&key), Some(e) if e.expire_at == at) {
+            if matches!(self.keys.get(&key), Some(e) if e.expire_at() == at) {
                 self.remove(&key);
                 self.expired += 1;
                 removed += 1;
+                if let Some(log) = &mut self.expired_keys {
+                    log.push(key);
+                }
             }
         }
         let more = matches!(self.deadlines.peek(), Some(Reverse((at, _))) if *at <= now);
@@ -163,11 +279,124 @@ impl Db {
             let k = k.clone();
             self.remove(&k);
             self.expired += 1;
+            if let Some(log) = &mut self.expired_keys {
+                log.push(k);
+            }
         }
         None
     }
 
     pub fn clear(&mut self) {
-        *self = Db { expired: self.expired, ..Db::default() };
+        // A snapshot in progress takes the rest of the keys first (a stall, but a rare one).
+        while !self.snapshot_step(usize::MAX) {}
+        let log = self.expired_keys.take().map(|_| Vec::new());
+        let snapshot = self.snapshot.take();
+        *self = Db { expired: self.expired, expired_keys: log, epoch: self.epoch, snapshot, ..Db::default() };
+    }
+
+    /// Starts (true) or stops keeping the keys that expire for the AOF.
+    pub fn keep_expired_keys(&mut self, on: bool) {
+        self.expired_keys = on.then(Vec::new);
+    }
+
+    /// Hands over the keys expired since the last call, in order.
+    pub fn take_expired_keys(&mut self) -> Vec<CompactKey> {
+        match &mut self.expired_keys {
+            Some(log) if !log.is_empty() => std::mem::take(log),
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn has_expired_keys(&self) -> bool {
+        self.expired_keys.as_ref().is_some_and(|l| !l.is_empty())
+    }
+
+    /// Every key and entry, expired or not: what an image of the database holds.
+    pub fn entries(&self) -> impl Iterator<Item = (&[u8], &Entry)> {
+        self.keys.iter().map(|(k, e)| (&k[..], e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use std::collections::BTreeMap;
+
+    /// Records `key=value;` for string values.
+    fn encode(out: &mut Vec<u8>, key: &[u8], e: &Entry) {
+        if let Value::Str { data, .. } = &e.value {
+            out.extend_from_slice(key);
+            out.push(b'=');
+            out.extend_from_slice(data);
+            out.push(b';');
+        }
+    }
+
+    fn state(db: &Db) -> BTreeMap<String, String> {
+        db.entries()
+            .map(|(k, e)| match &e.value {
+                Value::Str { data, .. } => {
+                    (String::from_utf8_lossy(k).into_owned(), String::from_utf8_lossy(data).into_owned())
+                }
+                _ => unreachable!(),
+            })
+            .collect()
+    }
+
+    fn parse(out: &[u8]) -> Vec<(String, String)> {
+        String::from_utf8_lossy(out)
+            .split(';')
+            .filter(|s| !s.is_empty())
+            .map(|kv| {
+                let (k, v) = kv.split_once('=').unwrap();
+                (k.to_string(), v.to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_snapshot_is_the_state_it_started_at_despite_writes_during_it() {
+        let mut db = Db::default();
+        let v = |s: String| Value::string(Bytes::from(s));
+        for i in 0..5000 {
+            db.set(format!("k{i}").as_bytes(), v(format!("v{i}")), 0);
+        }
+        for round in 0..3 {
+            let before = state(&db);
+            db.begin_snapshot(0, encode);
+            let mut out = Vec::new();
+            let mut step = 0;
+            loop {
+                // Writes between slices: overwrite, delete, create, change in place, grow the table.
+                for j in 0..40 {
+                    let i = (step * 97 + j * 31 + round) % 6000;
+                    let key = format!("k{i}");
+                    match j % 4 {
+                        0 => db.set(key.as_bytes(), v(format!("new{step}")), 0),
+                        1 => drop(db.remove(key.as_bytes())),
+                        2 => {
+                            if let Some(e) = db.get_mut(key.as_bytes(), 0) {
+                                e.value = v(format!("changed{step}"));
+                            }
+                        }
+                        _ => db.set(format!("fresh{round}-{step}-{j}").as_bytes(), v("x".into()), 0),
+                    }
+                }
+                let done = db.snapshot_step(50);
+                out.extend(db.take_snapshot_output().unwrap().1);
+                step += 1;
+                if done {
+                    break;
+                }
+            }
+            db.end_snapshot();
+            let pairs = parse(&out);
+            let got: BTreeMap<String, String> = pairs.iter().cloned().collect();
+            assert_eq!(pairs.len(), got.len(), "a key was serialised twice");
+            let extra: Vec<_> = got.iter().filter(|(k, v)| before.get(*k) != Some(v)).take(5).collect();
+            let missing: Vec<_> = before.iter().filter(|(k, v)| got.get(*k) != Some(v)).take(5).collect();
+            assert!(extra.is_empty() && missing.is_empty(), "round {round}: extra {extra:?}, missing {missing:?}");
+        }
     }
 }

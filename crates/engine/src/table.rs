@@ -30,6 +30,48 @@ fn inner(hash: u64) -> u64 {
     hash.rotate_left(32)
 }
 
+/// The one body of `scan` and `scan_mut`, which differ only in borrowing.
+macro_rules! scan_body {
+    ($self:ident, $from:ident, $count:ident, $visit:ident, $iter:ident $(, $m:tt)?) => {{
+        let mut pos = $from;
+        let mut seen = 0usize;
+        while pos < POS_END {
+            let h0 = pos << (64 - POS_BITS);
+            let index = $self.segment_of(h0);
+            let depth = $self.segments[index].depth;
+            // The segment covers the hash prefixes sharing its top `depth` bits.
+            let seg_end = if depth == 0 { POS_END } else { ((h0 >> (64 - depth)) + 1) << (POS_BITS - depth) };
+            let hasher = &$self.hasher;
+            let mut batch: Vec<(u64, &$($m)? (K, V))> = $self.segments[index]
+                .entries
+                .$iter()
+                .map(|e| (hasher.hash_one(e.0.as_ref()) >> (64 - POS_BITS), e))
+                .filter(|(p, _)| *p >= pos)
+                .collect();
+            batch.sort_unstable_by_key(|(p, _)| *p);
+            let mut i = 0;
+            while i < batch.len() {
+                // Never stop inside a run of equal positions: a resumed cursor would skip the rest.
+                let p = batch[i].0;
+                while i < batch.len() && batch[i].0 == p {
+                    let e = &$($m)? batch[i].1;
+                    $visit(&e.0, &$($m)? e.1);
+                    seen += 1;
+                    i += 1;
+                }
+                if seen >= $count && i < batch.len() {
+                    return Some(batch[i].0);
+                }
+            }
+            pos = seg_end;
+            if seen >= $count {
+                break;
+            }
+        }
+        (pos < POS_END).then_some(pos)
+    }};
+}
+
 struct Segment<V, K> {
     depth: u32,
     entries: HashTable<(K, V)>,
@@ -72,6 +114,11 @@ impl<V, K: TableKey> KeyTable<V, K> {
 
     fn hash(&self, key: &[u8]) -> u64 {
         self.hasher.hash_one(key)
+    }
+
+    /// The SCAN position of `key`: a scan resumed at a later position has visited it.
+    pub fn position(&self, key: &[u8]) -> u64 {
+        self.hash(key) >> (64 - POS_BITS)
     }
 
     fn segment_of(&self, hash: u64) -> usize {
@@ -177,39 +224,12 @@ impl<V, K: TableKey> KeyTable<V, K> {
     /// or `None` when the whole table has been visited. Keys present for the
     /// whole scan are visited exactly once, even across splits.
     pub fn scan(&self, from: u64, count: usize, mut visit: impl FnMut(&K, &V)) -> Option<u64> {
-        let mut pos = from;
-        let mut seen = 0usize;
-        let mut batch: Vec<(u64, &(K, V))> = Vec::new();
-        while pos < POS_END {
-            let h0 = pos << (64 - POS_BITS);
-            let seg = &self.segments[self.segment_of(h0)];
-            // The segment covers the hash prefixes sharing its top `depth` bits.
-            let seg_end =
-                if seg.depth == 0 { POS_END } else { ((h0 >> (64 - seg.depth)) + 1) << (POS_BITS - seg.depth) };
-            batch.clear();
-            batch.extend(
-                seg.entries.iter().map(|e| (self.hash(e.0.as_ref()) >> (64 - POS_BITS), e)).filter(|(p, _)| *p >= pos),
-            );
-            batch.sort_unstable_by_key(|(p, _)| *p);
-            let mut i = 0;
-            while i < batch.len() {
-                // Never stop inside a run of equal positions: a resumed cursor would skip the rest.
-                let p = batch[i].0;
-                while i < batch.len() && batch[i].0 == p {
-                    visit(&batch[i].1 .0, &batch[i].1 .1);
-                    seen += 1;
-                    i += 1;
-                }
-                if seen >= count && i < batch.len() {
-                    return Some(batch[i].0);
-                }
-            }
-            pos = seg_end;
-            if seen >= count {
-                break;
-            }
-        }
-        (pos < POS_END).then_some(pos)
+        scan_body!(self, from, count, visit, iter)
+    }
+
+    /// `scan`, with the values open to change.
+    pub fn scan_mut(&mut self, from: u64, count: usize, mut visit: impl FnMut(&K, &mut V)) -> Option<u64> {
+        scan_body!(self, from, count, visit, iter_mut, mut)
     }
 
     /// The `n`-th key in the table's own order (`n < len`), for RANDOMKEY.

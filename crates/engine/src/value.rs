@@ -71,20 +71,41 @@ impl Value {
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub value: Value,
-    pub(crate) expire_at: u64,
+    /// The expiry time, and in the top bit (free: times are positive i64s)
+    /// the snapshot epoch the entry was last serialised in or created in (see `Db`).
+    meta: u64,
 }
+
+const EPOCH: u64 = 1 << 63;
 
 impl Entry {
     pub fn new(value: Value) -> Entry {
-        Entry { value, expire_at: 0 }
+        Entry { value, meta: 0 }
+    }
+
+    pub fn with_expire(value: Value, expire_at: u64) -> Entry {
+        Entry { value, meta: expire_at & !EPOCH }
     }
 
     pub fn expire_at(&self) -> u64 {
-        self.expire_at
+        self.meta & !EPOCH
+    }
+
+    pub(crate) fn set_expire_at(&mut self, at: u64) {
+        self.meta = (self.meta & EPOCH) | (at & !EPOCH);
+    }
+
+    pub(crate) fn epoch(&self) -> bool {
+        self.meta & EPOCH != 0
+    }
+
+    pub(crate) fn set_epoch(&mut self, epoch: bool) {
+        self.meta = if epoch { self.meta | EPOCH } else { self.meta & !EPOCH };
     }
 
     pub fn is_expired(&self, now: u64) -> bool {
-        self.expire_at != 0 && self.expire_at <= now
+        let at = self.expire_at();
+        at != 0 && at <= now
     }
 }
 

@@ -423,8 +423,9 @@ pub static COMMANDS: &[Command] = &[
     server!("info", -1, LOADING | STALE, "server", srv::info),
     local!("config", -2, ADMIN | NOSCRIPT | LOADING | STALE, "server", srv::config),
     local!("time", 1, LOADING | STALE | FAST, "server", srv::time),
+    server!("bgrewriteaof", 1, ADMIN | NOSCRIPT, "server", crate::aof_rewrite::bgrewriteaof),
     local!("lastsave", 1, LOADING | STALE | FAST, "server", srv::lastsave),
-    local!("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE, "server", srv::shutdown),
+    server!("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE, "server", srv::shutdown),
     server!("debug", -2, ADMIN | NOSCRIPT | LOADING | STALE, "server", srv::debug),
 ];
 

@@ -24,6 +24,54 @@ pub struct Config {
     /// Encoding thresholds (`hash-max-listpack-entries`, ...), by directive name;
     /// `apply_limits` hands them to the engine.
     pub limits: Vec<(&'static str, i64)>,
+    pub aof: AofConfig,
+}
+
+/// The append-only file's settings, with Redis's directive names and defaults.
+#[derive(Clone, Debug)]
+pub struct AofConfig {
+    pub enabled: bool,
+    pub fsync: Fsync,
+    /// Under `dir`; each shard keeps its files in `shard-<id>` below it.
+    pub dirname: String,
+    pub filename: String,
+    /// Cut a torn last command off with a warning, instead of refusing to start.
+    pub load_truncated: bool,
+    /// Rewrite when a shard's log grew this many percent past its last rewrite (0: never)...
+    pub auto_rewrite_percentage: u64,
+    /// ...and is at least this big.
+    pub auto_rewrite_min_size: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Fsync {
+    Always,
+    Everysec,
+    No,
+}
+
+impl Fsync {
+    pub fn name(self) -> &'static str {
+        match self {
+            Fsync::Always => "always",
+            Fsync::Everysec => "everysec",
+            Fsync::No => "no",
+        }
+    }
+}
+
+impl Default for AofConfig {
+    fn default() -> Self {
+        AofConfig {
+            enabled: false,
+            fsync: Fsync::Everysec,
+            dirname: "appendonlydir".into(),
+            filename: "appendonly.aof".into(),
+            load_truncated: true,
+            auto_rewrite_percentage: 100,
+            auto_rewrite_min_size: 64 << 20,
+        }
+    }
 }
 
 impl Default for Config {
@@ -42,6 +90,7 @@ impl Default for Config {
             loglevel: "notice".into(),
             spin_before_park_us: 50,
             limits: engine::limits::all(),
+            aof: AofConfig::default(),
         }
     }
 }
@@ -73,6 +122,11 @@ pub const DIRECTIVES: &[(&str, Mutability)] = &[
     ("save", Mutability::Runtime),
     ("appendonly", Mutability::Runtime),
     ("appendfsync", Mutability::Runtime),
+    ("appenddirname", Mutability::Startup),
+    ("appendfilename", Mutability::Startup),
+    ("aof-load-truncated", Mutability::Runtime),
+    ("auto-aof-rewrite-percentage", Mutability::Runtime),
+    ("auto-aof-rewrite-min-size", Mutability::Runtime),
     ("maxmemory", Mutability::Runtime),
     ("maxmemory-policy", Mutability::Runtime),
     ("daemonize", Mutability::Startup),
@@ -91,6 +145,34 @@ pub const DIRECTIVES: &[(&str, Mutability)] = &[
 
 fn number<T: std::str::FromStr>(v: &str) -> Result<T, String> {
     v.parse().map_err(|_| "argument couldn't be parsed into an integer".to_string())
+}
+
+/// A size as redis.conf writes it: bytes, or with a k/kb/m/mb/g/gb suffix.
+fn memory(v: &str) -> Result<u64, String> {
+    let lower = v.to_ascii_lowercase();
+    let (digits, unit) = match lower.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => lower.split_at(i),
+        None => (lower.as_str(), ""),
+    };
+    let unit: u64 = match unit {
+        "" | "b" => 1,
+        "k" => 1000,
+        "kb" => 1024,
+        "m" => 1000 * 1000,
+        "mb" => 1 << 20,
+        "g" => 1000 * 1000 * 1000,
+        "gb" => 1 << 30,
+        _ => return Err("argument must be a memory value".into()),
+    };
+    digits.parse::<u64>().ok().and_then(|n| n.checked_mul(unit)).ok_or_else(|| "argument must be a memory value".into())
+}
+
+fn yes_no(v: &str) -> Result<bool, String> {
+    match v.to_ascii_lowercase().as_str() {
+        "yes" => Ok(true),
+        "no" => Ok(false),
+        _ => Err("argument must be 'yes' or 'no'".into()),
+    }
 }
 
 fn only(v: &str, allowed: &[&str], why: &str) -> Result<(), String> {
@@ -148,12 +230,30 @@ impl Config {
             // Persistence, eviction and daemon mode are not built yet: accept
             // only the settings that mean "off" rather than silently ignore the rest.
             "save" => only(v.trim_matches('"'), &[""], "RDB snapshots are not supported yet: use save \"\"")?,
-            "appendonly" => only(&v, &["no"], "the append-only file is not supported yet: use appendonly no")?,
-            "appendfsync" => only(
-                &v,
-                &["always", "everysec", "no"],
-                "argument(s) must be one of the following: always, everysec, no",
-            )?,
+            "appendonly" => self.aof.enabled = yes_no(one()?)?,
+            "appendfsync" => {
+                self.aof.fsync = match one()?.to_ascii_lowercase().as_str() {
+                    "always" => Fsync::Always,
+                    "everysec" => Fsync::Everysec,
+                    "no" => Fsync::No,
+                    _ => return Err("argument(s) must be one of the following: always, everysec, no".into()),
+                }
+            }
+            "appenddirname" | "appendfilename" => {
+                let v = one()?;
+                // As Redis: the names must stay inside `dir`.
+                if v.is_empty() || v.contains('/') || v == "." || v == ".." {
+                    return Err(format!("{name} can't be a path, just a filename"));
+                }
+                if name == "appenddirname" {
+                    self.aof.dirname = v.to_string();
+                } else {
+                    self.aof.filename = v.to_string();
+                }
+            }
+            "aof-load-truncated" => self.aof.load_truncated = yes_no(one()?)?,
+            "auto-aof-rewrite-percentage" => self.aof.auto_rewrite_percentage = number(one()?)?,
+            "auto-aof-rewrite-min-size" => self.aof.auto_rewrite_min_size = memory(one()?)?,
             "maxmemory" => only(&v, &["0"], "maxmemory is not supported yet: use maxmemory 0")?,
             "maxmemory-policy" => {
                 only(&v, &["noeviction"], "eviction is not supported yet: use maxmemory-policy noeviction")?
@@ -195,8 +295,14 @@ impl Config {
             "loglevel" => self.loglevel.clone(),
             "spin-before-park" => self.spin_before_park_us.to_string(),
             "save" | "logfile" => String::new(),
-            "appendonly" | "daemonize" => "no".into(),
-            "appendfsync" => "everysec".into(),
+            "daemonize" => "no".into(),
+            "appendonly" => if self.aof.enabled { "yes" } else { "no" }.into(),
+            "appendfsync" => self.aof.fsync.name().into(),
+            "appenddirname" => self.aof.dirname.clone(),
+            "appendfilename" => self.aof.filename.clone(),
+            "aof-load-truncated" => if self.aof.load_truncated { "yes" } else { "no" }.into(),
+            "auto-aof-rewrite-percentage" => self.aof.auto_rewrite_percentage.to_string(),
+            "auto-aof-rewrite-min-size" => self.aof.auto_rewrite_min_size.to_string(),
             "maxmemory" => "0".into(),
             "maxmemory-policy" => "noeviction".into(),
             "protected-mode" => "no".into(),
@@ -299,7 +405,11 @@ mod tests {
     fn flags_like_redis_server() {
         let c = from_args(args(&["--port", "7000", "--shards", "3", "--save", "", "--appendonly", "no"])).unwrap();
         assert_eq!((c.port, c.shards), (7000, 3));
-        assert!(from_args(args(&["--appendonly", "yes"])).is_err());
+        assert!(from_args(args(&["--appendonly", "maybe"])).is_err());
+        let c =
+            from_args(args(&["--appendonly", "yes", "--appendfsync", "always", "--auto-aof-rewrite-min-size", "1mb"]))
+                .unwrap();
+        assert!(c.aof.enabled && c.aof.fsync == Fsync::Always && c.aof.auto_rewrite_min_size == 1 << 20);
         assert!(from_args(args(&["--port", "x"])).is_err());
     }
 

@@ -117,6 +117,7 @@ async fn serve(shard: Rc<Shard>, mut stream: TcpStream) {
         close: false,
         multi: None,
         watching: None,
+        logged: Vec::new(),
     };
     serve_client(&shard, &mut stream, &mut client).await;
     crate::watch::unwatch(&shard, &mut client);
@@ -159,6 +160,11 @@ async fn serve_client(shard: &Rc<Shard>, stream: &mut TcpStream, client: &mut Cl
         }
         if !requests.is_empty() {
             execute_batch(shard, client, requests, &mut output).await;
+            if !client.logged.is_empty() {
+                // No reply before the writes it acknowledges are in the log (DESIGN.md §6).
+                crate::aof::wait_logged(shard, &client.logged).await;
+                client.logged.clear();
+            }
         }
         if let Some(e) = &protocol_error {
             resp::Reply::error(format!("ERR {e}")).encode(&mut output, client.resp3);

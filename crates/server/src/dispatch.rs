@@ -61,6 +61,16 @@ pub struct Client {
     pub multi: Option<crate::multi::Queue>,
     /// Keys watched for the next EXEC.
     pub watching: Option<crate::watch::Watching>,
+    /// Shards whose AOF took writes of this batch: the replies wait for their logs.
+    pub logged: Vec<usize>,
+}
+
+impl Client {
+    fn logged_on(&mut self, shard: usize) {
+        if !self.logged.contains(&shard) {
+            self.logged.push(shard);
+        }
+    }
 }
 
 /// One command bound for a shard.
@@ -81,7 +91,15 @@ fn exec(shard: &Shard, item: &Item, now: u64) -> Reply {
     shard.stats.commands.set(shard.stats.commands.get() + 1);
     let reply = {
         let mut data = shard.data.borrow_mut();
-        (item.handler)(&mut Ctx { data: &mut data, db: item.db, now }, &item.args)
+        let reply = (item.handler)(&mut Ctx { data: &mut data, db: item.db, now }, &item.args);
+        if item.mode == Mode::Write {
+            if let Some(aof) = shard.aof.borrow_mut().as_mut() {
+                aof.record(&mut data, Some(item.db), |out| {
+                    crate::aof_record::record(out, item.cmd.name, &item.args, &reply, now)
+                });
+            }
+        }
+        reply
     };
     // Any write that did not fail may have changed its keys (erring towards failing a WATCH).
     if item.mode == Mode::Write && !reply.is_error() && !shard.watches.borrow().is_empty() {
@@ -132,7 +150,15 @@ pub fn run_transaction(
             return finish(None);
         }
         let now = now_ms();
-        finish(Some(items.iter().map(|item| (item.index, exec(s, item, now))).collect()))
+        // In the log too, the transaction is one step: replayed whole or not at all.
+        if let Some(aof) = s.aof.borrow_mut().as_mut() {
+            aof.begin_multi(&mut s.data.borrow_mut());
+        }
+        let replies = items.iter().map(|item| (item.index, exec(s, item, now))).collect();
+        if let Some(aof) = s.aof.borrow_mut().as_mut() {
+            aof.end_multi();
+        }
+        finish(Some(replies))
     };
     if shard.locks.borrow().can_run(&keys, mode) {
         run(shard);
@@ -257,16 +283,23 @@ impl Locked {
         let (mode, now) = (self.mode, now_ms());
         let write_back = write_back && mode == Mode::Write;
         let mut scratch = self.scratch;
+        let logged = shard.shared.aof_on.load(std::sync::atomic::Ordering::Acquire);
+        let participants = || self.by_shard.keys().map(|s| s.to_string()).collect::<Vec<_>>().join(",");
+        let txn = (write_back && logged).then(|| (shard.shared.new_txn_id(), participants()));
         for (target, keys) in self.by_shard {
             let writes: Vec<(LockKey, Option<Entry>)> = if write_back {
                 keys.iter().map(|k| (k.clone(), scratch.dbs[k.0].get(&k.1, now).cloned())).collect()
             } else {
                 Vec::new()
             };
+            let txn = txn.clone();
             // No need to wait: the keys stay locked until this has been applied.
             post(shard, target, move |s| {
                 if write_back {
                     let mut data = s.data.borrow_mut();
+                    if let (Some(aof), Some((id, shards))) = (s.aof.borrow_mut().as_mut(), txn) {
+                        log_write_back(aof, &mut data, &id, &shards, &writes);
+                    }
                     for ((kdb, key), entry) in writes {
                         match entry {
                             Some(e) => data.dbs[kdb].insert_entry(&key, e),
@@ -282,6 +315,32 @@ impl Locked {
             });
         }
     }
+}
+
+/// Logs a multi-shard write's part on one shard: the new state of each of
+/// its keys, as one transaction tagged with the write's id and the shards
+/// taking part (replay applies it only if every one of them logged its part).
+fn log_write_back(
+    aof: &mut crate::aof::Aof,
+    data: &mut ShardData,
+    id: &str,
+    shards: &str,
+    writes: &[(LockKey, Option<Entry>)],
+) {
+    use engine::serialize::command;
+    aof.record(data, None, |out| {
+        command(out, &[crate::aof::TXN.as_bytes(), id.as_bytes(), shards.as_bytes()]);
+        command(out, &[b"MULTI"]);
+    });
+    for ((db, key), entry) in writes {
+        aof.record(data, Some(*db), |out| {
+            command(out, &[b"DEL".as_slice(), &key[..]]);
+            if let Some(e) = entry {
+                engine::serialize::entry(out, key, e);
+            }
+        });
+    }
+    aof.record(data, None, |out| command(out, &[b"EXEC"]));
 }
 
 /// The shard owning all of a keyed command's keys, or `None` when they span shards.
@@ -401,6 +460,8 @@ pub async fn execute_batch(
     let mut groups = Groups::new(shard.shared.shards);
     let databases = shard.data.borrow().dbs.len();
     let mut last_cmd = None;
+    let aof_on = shard.shared.aof_on.load(std::sync::atomic::Ordering::Relaxed);
+    let loading = shard.shared.loading.load(std::sync::atomic::Ordering::Relaxed) > 0;
     for (index, args) in requests.into_iter().enumerate() {
         if client.close {
             replies.truncate(index);
@@ -418,6 +479,10 @@ pub async fn execute_batch(
             }
         };
         last_cmd = Some(cmd.name);
+        if loading && !cmd.has(commands::LOADING) {
+            replies[index] = Some(Reply::error("LOADING Redis is loading the dataset in memory"));
+            continue;
+        }
         if client.multi.is_some() && !crate::multi::runs_inside_multi(cmd) {
             replies[index] = Some(crate::multi::queue(client, args));
             continue;
@@ -430,6 +495,9 @@ pub async fn execute_batch(
                 replies[index] = Some(f(shard, client, &args));
             }
             Exec::Server(f) => {
+                if aof_on && (cmd.has(commands::WRITE) || cmd.name == "exec") {
+                    (0..shard.shared.shards).for_each(|s| client.logged_on(s));
+                }
                 groups.flush(shard, &mut replies).await;
                 shard.stats.commands.set(shard.stats.commands.get() + 1);
                 replies[index] = Some(f(shard, client, &args).await);
@@ -438,12 +506,18 @@ pub async fn execute_batch(
                 let mode = if cmd.has(commands::WRITE) { Mode::Write } else { Mode::Read };
                 match single_shard(shard, cmd, &args) {
                     Some(target) => {
+                        if aof_on && mode == Mode::Write {
+                            client.logged_on(target);
+                        }
                         groups.by_shard[target].push_back(Item { index, cmd, handler, args, db: client.db, mode });
                         groups.pending = true;
                     }
                     None => {
                         groups.flush(shard, &mut replies).await;
                         let keys = command_keys(cmd, &args, client.db, databases);
+                        if aof_on && mode == Mode::Write {
+                            keys.iter().for_each(|k| client.logged_on(shard.shard_of(&k.1)));
+                        }
                         replies[index] = Some(run_multi_shard(shard, handler, client.db, args, keys, mode).await);
                     }
                 }

@@ -5,6 +5,10 @@
 //! (SO_REUSEPORT). See `shard.rs` for a shard, `dispatch.rs` for how requests
 //! are routed between shards, `commands.rs` for the command table.
 
+mod aof;
+mod aof_load;
+mod aof_record;
+mod aof_rewrite;
 mod commands;
 mod config;
 mod conn;
@@ -22,7 +26,7 @@ mod watch;
 use glommio::{LocalExecutorBuilder, Placement};
 use shard::Shared;
 use std::net::ToSocketAddrs;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -77,7 +81,11 @@ fn check_bind(bind: &[String], port: u16) -> Result<(), String> {
 }
 
 fn run() -> Result<(), String> {
-    let mut config = config::from_args(std::env::args().collect())?;
+    let argv: Vec<String> = std::env::args().collect();
+    if argv.get(1).is_some_and(|a| a == "--check-aof") {
+        std::process::exit(aof_load::check_aof(&argv[2..]));
+    }
+    let mut config = config::from_args(argv)?;
     config.apply_limits();
     // Like redis-server: a closed terminal (or an orphaned, stopped process
     // group, which the kernel sends SIGHUP) must not kill the server.
@@ -94,6 +102,21 @@ fn run() -> Result<(), String> {
         return Err(format!("shards must be at most {MAX_SHARDS}"));
     }
     check_bind(&config.bind, config.port)?;
+    let aof = &config.aof;
+    let complete_txns = if aof.enabled {
+        let on_disk = aof_load::shards_on_disk(&config.dir, &aof.dirname);
+        if on_disk != 0 && on_disk != shards {
+            return Err(format!(
+                "The AOF in {}/{} was written by {on_disk} shards: start with --shards {on_disk} \
+                 (to change the shard count, SAVE an RDB snapshot and load that)",
+                config.dir, aof.dirname
+            ));
+        }
+        aof_load::complete_transactions(&config.dir, &aof.dirname, &aof.filename, shards)?
+    } else {
+        Default::default()
+    };
+    let complete_txns = Arc::new(complete_txns);
     log::info!(
         "Tessera {} (Redis {REDIS_VERSION} compatible) starting: pid={}, port={}, shards={}, bind={}",
         env!("CARGO_PKG_VERSION"),
@@ -109,7 +132,15 @@ fn run() -> Result<(), String> {
         mailboxes,
         next_client_id: AtomicU64::new(1),
         started: Instant::now(),
+        started_ms: engine::now_ms(),
         run_id: format!("{:040x}", (std::process::id() as u128) << 64 | engine::now_ms() as u128),
+        aof_on: AtomicBool::new(false),
+        aof_fsync: AtomicU8::new(config.aof.fsync as u8),
+        next_txn: AtomicU64::new(0),
+        loading: AtomicUsize::new(if config.aof.enabled { shards } else { 0 }),
+        loading_total_bytes: AtomicU64::new(0),
+        loading_loaded_bytes: AtomicU64::new(0),
+        loading_start: AtomicU64::new(engine::now_ms() / 1000),
         config: RwLock::new(config.clone()),
     });
     let (started_tx, started_rx) = std::sync::mpsc::channel();
@@ -117,23 +148,28 @@ fn run() -> Result<(), String> {
     for (id, inbox) in inboxes.into_iter().enumerate() {
         let shared = shared.clone();
         let started = started_tx.clone();
+        let complete_txns = complete_txns.clone();
         let builder = LocalExecutorBuilder::new(Placement::Fixed(cpus[id % cpus.len()]))
             .name(&format!("shard-{id}"))
             .preempt_timer(Duration::from_millis(1))
             .io_memory(1 << 20)
             .spin_before_park(Duration::from_micros(config.spin_before_park_us));
         let handle = builder
-            .spawn(move || shard::run(id, shared, inbox, started))
+            .spawn(move || shard::run(id, shared, inbox, started, complete_txns))
             .map_err(|e| format!("could not start shard {id}: {e}"))?;
         handles.push(handle);
     }
     drop(started_tx);
-    for _ in 0..shards {
+    // Every shard reports twice: listening, then loaded (it answers LOADING in between).
+    for _ in 0..2 * shards {
         match started_rx.recv() {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(e),
             Err(_) => break,
         }
+    }
+    if config.aof.enabled {
+        log::info!("DB loaded from append only file: {:.3} seconds", shared.started.elapsed().as_secs_f64());
     }
     log::info!("Ready to accept connections tcp");
     for (id, h) in handles.into_iter().enumerate() {

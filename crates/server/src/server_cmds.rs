@@ -128,6 +128,7 @@ pub async fn flushdb(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> 
     call_all(shard, move |s| {
         s.data.borrow_mut().dbs[db].clear();
         s.watches.borrow().touch_db(Some(db));
+        crate::aof::log_command(s, Some(db), &[b"FLUSHDB"]);
     })
     .await;
     Reply::Ok
@@ -140,6 +141,7 @@ pub async fn flushall(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Repl
     call_all(shard, |s| {
         s.data.borrow_mut().dbs.iter_mut().for_each(|db| db.clear());
         s.watches.borrow().touch_db(None);
+        crate::aof::log_command(s, None, &[b"FLUSHALL"]);
     })
     .await;
     Reply::Ok
@@ -161,6 +163,7 @@ pub async fn swapdb(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply 
         let watches = s.watches.borrow();
         watches.touch_db(Some(a));
         watches.touch_db(Some(b));
+        crate::aof::log_command(s, None, &[b"SWAPDB", a.to_string().as_bytes(), b.to_string().as_bytes()]);
     })
     .await;
     Reply::Ok
@@ -302,6 +305,7 @@ struct ShardInfo {
     rejected: u64,
     expired: u64,
     dbs: Vec<(usize, usize)>,
+    aof: crate::aof::AofInfo,
 }
 
 fn rss_bytes() -> u64 {
@@ -342,6 +346,7 @@ pub async fn info(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
         rejected: s.stats.rejected_connections.get(),
         expired: s.data.borrow().dbs.iter().map(|d| d.expired).sum(),
         dbs: s.data.borrow().dbs.iter().map(|d| (d.len(), d.volatile())).collect(),
+        aof: crate::aof::info(s),
     })
     .await;
     let sum = |f: fn(&ShardInfo) -> u64| per_shard.iter().map(f).sum::<u64>();
@@ -393,16 +398,12 @@ pub async fn info(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
                 "mem_allocator:jemalloc".into(),
             ],
         ),
-        (
-            "persistence",
-            vec![
-                "loading:0".into(),
-                "rdb_changes_since_last_save:0".into(),
-                "rdb_bgsave_in_progress:0".into(),
-                "aof_enabled:0".into(),
-                "aof_rewrite_in_progress:0".into(),
-            ],
-        ),
+        ("persistence", {
+            let mut lines = vec!["rdb_changes_since_last_save:0".into(), "rdb_bgsave_in_progress:0".into()];
+            let aof: Vec<_> = per_shard.iter().map(|s| s.aof.clone()).collect();
+            lines.extend(crate::aof::info_lines(shard, &aof));
+            lines
+        }),
         (
             "stats",
             vec![
@@ -476,6 +477,7 @@ pub fn config(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
         }
         "set" if args.len() >= 4 && args.len().is_multiple_of(2) => {
             let mut config = shard.shared.config();
+            let old_aof = config.aof.clone();
             for pair in args[2..].chunks(2) {
                 let name = crate::config::unalias(&lower(&pair[0]));
                 let Some((_, m)) = DIRECTIVES.iter().find(|(n, _)| *n == name) else {
@@ -499,7 +501,9 @@ pub fn config(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
                 }
             }
             config.apply_limits();
+            let new_aof = config.aof.clone();
             *shard.shared.config.write().expect("config lock") = config;
+            crate::aof::config_changed(shard, &old_aof, &new_aof);
             Reply::Ok
         }
         "resetstat" if args.len() == 2 => Reply::Ok,
@@ -521,7 +525,7 @@ pub fn lastsave(shard: &Rc<Shard>, _: &mut Client, _: &[Bytes]) -> Reply {
     Reply::Int(started.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0))
 }
 
-pub fn shutdown(_: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
+pub async fn shutdown(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
     let mut abort = false;
     for a in &args[1..] {
         match lower(a).as_str() {
@@ -533,8 +537,16 @@ pub fn shutdown(_: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
     if abort {
         return err("ERR No shutdown in progress.");
     }
-    // Nothing is persisted yet, so there is nothing to flush before exiting.
     log::warn!("User requested shutdown...");
+    shutdown_now(shard).await
+}
+
+/// Flushes and fsyncs every shard's log, then exits: SHUTDOWN and SIGTERM.
+pub async fn shutdown_now(shard: &Rc<Shard>) -> ! {
+    if shard.shared.aof_on.load(std::sync::atomic::Ordering::Acquire) {
+        log::info!("Calling fsync() on the AOF file.");
+        crate::aof::sync_all(shard).await;
+    }
     log::warn!("Tessera is now ready to exit, bye bye...");
     std::process::exit(0);
 }

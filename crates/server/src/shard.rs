@@ -1,7 +1,7 @@
 //! A shard: one glommio executor on its own CPU owning a slice of the
 //! keyspace, its listening socket, its connections, and its mailbox.
 
-use crate::config::Config;
+use crate::config::{Config, Fsync};
 use crate::dispatch::ClientEntry;
 use crate::locks::{LockKey, LockTable, Mode};
 use crate::mailbox::{oneshot, Inbox, Mailbox};
@@ -11,7 +11,7 @@ use glommio::{Latency, Shares, TaskQueueHandle};
 use hashbrown::HashMap;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -23,12 +23,46 @@ pub struct Shared {
     pub mailboxes: Vec<Mailbox>,
     pub next_client_id: AtomicU64,
     pub started: Instant,
+    pub started_ms: u64,
     pub run_id: String,
+    /// Whether shards log writes to their AOF (connections then wait for the log before replying).
+    pub aof_on: AtomicBool,
+    /// `appendfsync`, as `Fsync as u8`: read by every flush round.
+    pub aof_fsync: AtomicU8,
+    /// Numbers multi-shard writes in the AOF.
+    pub next_txn: AtomicU64,
+    /// Shards still loading their data at start (commands without the `loading` flag are refused).
+    pub loading: AtomicUsize,
+    pub loading_total_bytes: AtomicU64,
+    pub loading_loaded_bytes: AtomicU64,
+    pub loading_start: AtomicU64,
 }
 
 impl Shared {
     pub fn config(&self) -> Config {
         self.config.read().expect("config lock").clone()
+    }
+
+    pub fn fsync(&self) -> Fsync {
+        match self.aof_fsync.load(Ordering::Relaxed) {
+            0 => Fsync::Always,
+            1 => Fsync::Everysec,
+            _ => Fsync::No,
+        }
+    }
+
+    pub fn set_fsync(&self, f: Fsync) {
+        self.aof_fsync.store(f as u8, Ordering::Relaxed);
+    }
+
+    /// This run of the server, as AOF records name it: `<start ms>.<pid>`.
+    pub fn run_token(&self) -> String {
+        format!("{}.{}", self.started_ms, std::process::id())
+    }
+
+    /// A multi-shard write's id in the AOF: `<run token>-<number>`.
+    pub fn new_txn_id(&self) -> String {
+        format!("{}-{}", self.run_token(), self.next_txn.fetch_add(1, Ordering::SeqCst))
     }
 
     pub fn new_client_id(&self) -> u64 {
@@ -45,6 +79,8 @@ pub struct Stats {
 }
 
 pub struct Shard {
+    /// Itself, for work a message starts that outlives the message (spawned tasks).
+    me: std::rc::Weak<Shard>,
     pub id: usize,
     pub shared: Arc<Shared>,
     pub data: RefCell<ShardData>,
@@ -53,13 +89,21 @@ pub struct Shard {
     pub stats: Stats,
     /// The task queue connections are served from.
     pub conn_queue: Cell<Option<TaskQueueHandle>>,
+    /// The low-priority queue for background work (expiry, AOF rewrite).
+    pub background_queue: Cell<Option<TaskQueueHandle>>,
     /// Keys on this shard that clients WATCH.
     pub watches: RefCell<crate::watch::Watches>,
     /// The buffer every connection of this shard receives into (see `conn::ReadInto`).
     pub read_buf: RefCell<Vec<u8>>,
+    /// This shard's append-only file, when `appendonly` is on.
+    pub aof: RefCell<Option<crate::aof::Aof>>,
 }
 
 impl Shard {
+    pub fn rc(&self) -> Rc<Shard> {
+        self.me.upgrade().expect("a shard lives as long as its executor")
+    }
+
     pub fn shard_of(&self, key: &[u8]) -> usize {
         self.shared.slots.shard_of(key)
     }
@@ -120,9 +164,17 @@ pub async fn call_all<T: Send + 'static>(
 
 /// Builds and runs shard `id` on the current thread (called inside its executor).
 /// Reports start-up success or failure through `started`.
-pub async fn run(id: usize, shared: Arc<Shared>, inbox: Inbox, started: std::sync::mpsc::Sender<Result<(), String>>) {
+/// Reports start-up twice through `started`: once listening, once its data is loaded.
+pub async fn run(
+    id: usize,
+    shared: Arc<Shared>,
+    inbox: Inbox,
+    started: std::sync::mpsc::Sender<Result<(), String>>,
+    complete_txns: Arc<hashbrown::HashSet<String>>,
+) {
     let config = shared.config();
-    let shard = Rc::new(Shard {
+    let shard = Rc::new_cyclic(|me| Shard {
+        me: me.clone(),
         id,
         data: RefCell::new(ShardData::new(
             config.databases,
@@ -132,14 +184,17 @@ pub async fn run(id: usize, shared: Arc<Shared>, inbox: Inbox, started: std::syn
         clients: RefCell::new(HashMap::new()),
         stats: Stats::default(),
         conn_queue: Cell::new(None),
+        background_queue: Cell::new(None),
         watches: RefCell::new(crate::watch::Watches::default()),
         read_buf: RefCell::new(vec![0; crate::conn::READ_CHUNK]),
+        aof: RefCell::new(None),
         shared,
     });
     let ex = glommio::executor();
     let conn_queue = ex.create_task_queue(Shares::Static(1000), Latency::Matters(Duration::from_millis(1)), "conn");
     let background = ex.create_task_queue(Shares::Static(100), Latency::NotImportant, "background");
     shard.conn_queue.set(Some(conn_queue));
+    shard.background_queue.set(Some(background));
 
     let mut listeners = Vec::new();
     for addr in &config.bind {
@@ -162,6 +217,7 @@ pub async fn run(id: usize, shared: Arc<Shared>, inbox: Inbox, started: std::syn
             .expect("spawn accept task");
         accepts.push(task);
     }
+    let _ = started.send(load(&shard, &config, &complete_txns).await);
     for t in accepts {
         t.await;
     }
@@ -190,6 +246,26 @@ fn listen(addr: &str, port: u16) -> std::io::Result<glommio::net::TcpListener> {
     socket.listen(511)?;
     // SAFETY: the descriptor is a listening TCP socket we own and hand over whole.
     Ok(unsafe { glommio::net::TcpListener::from_raw_fd(socket.into_raw_fd()) })
+}
+
+/// Loads this shard's data at start (its AOF, when on) and starts logging.
+async fn load(shard: &Rc<Shard>, config: &Config, complete_txns: &hashbrown::HashSet<String>) -> Result<(), String> {
+    if !config.aof.enabled {
+        return Ok(());
+    }
+    let manifest = crate::aof_load::load(shard, complete_txns).await?;
+    crate::aof::start(shard, manifest, false).await?;
+    // Keys whose TTL passed while the server was down go now, logged as DELs.
+    let now = now_ms();
+    let mut data = shard.data.borrow_mut();
+    for db in data.dbs.iter_mut() {
+        while db.expire_due(now, 1 << 16).1 {}
+    }
+    if let Some(aof) = shard.aof.borrow_mut().as_mut() {
+        aof.record(&mut data, None, |_| {});
+    }
+    shard.shared.loading.fetch_sub(1, Ordering::AcqRel);
+    Ok(())
 }
 
 async fn drain_mailbox(shard: Rc<Shard>, inbox: Inbox) {

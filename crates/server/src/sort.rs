@@ -39,7 +39,8 @@ static LOAD_STEP: Command = Command {
 
 /// The storing step's routing: `sort dest value...`, the destination at position 1.
 static STORE_STEP: Command = Command {
-    name: "sort",
+    // Its own name: the AOF records this step as the list it stores (see aof_record).
+    name: "sort|store",
     arity: -2,
     flags: commands::WRITE,
     group: "generic",

@@ -1,0 +1,448 @@
+//! Loading the AOF at start, and checking (or fixing) an AOF file.
+//!
+//! Each shard replays its own files on its own executor, all in parallel,
+//! with the clock stopped (nothing expires during replay; expired keys are
+//! dropped, and logged as DELs, once it is done). Transactions replay whole
+//! or not at all; a multi-shard write's part replays only if every shard it
+//! touched logged its part whole, which `complete_transactions` finds first.
+
+use crate::aof::{read_manifest, shard_dir, Manifest, TXN};
+use crate::aof_rewrite::BASE;
+use crate::commands::{self, Exec};
+use crate::shard::Shard;
+use bytes::Bytes;
+use engine::{Ctx, ShardData};
+use hashbrown::HashSet;
+use std::path::Path;
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+
+/// One command read from an AOF.
+pub enum Parsed {
+    Command(Vec<Bytes>, usize),
+    /// The data ends inside a command.
+    Truncated,
+}
+
+/// Reads the RESP command at `pos` of `data`: `*N` then N `$len` bulks.
+/// Returns the command and the offset after it.
+pub fn parse_command(data: &Bytes, pos: usize) -> Result<Parsed, String> {
+    fn line(data: &[u8], at: usize) -> Option<(&[u8], usize)> {
+        let end = data[at..].windows(2).position(|w| w == b"\r\n")?;
+        Some((&data[at..at + end], at + end + 2))
+    }
+    fn number(s: &[u8], what: &str) -> Result<usize, String> {
+        std::str::from_utf8(s).ok().and_then(|s| s.parse().ok()).ok_or_else(|| format!("invalid {what}"))
+    }
+    if data[pos] != b'*' {
+        return Err("expected '*'".into());
+    }
+    let Some((n, mut at)) = line(data, pos + 1) else { return Ok(Parsed::Truncated) };
+    let n = number(n, "array length")?;
+    if n == 0 || n > 1 << 30 {
+        return Err("invalid array length".into());
+    }
+    let mut args = Vec::with_capacity(n.min(1024));
+    for _ in 0..n {
+        if at >= data.len() {
+            return Ok(Parsed::Truncated);
+        }
+        if data[at] != b'$' {
+            return Err("expected '$'".into());
+        }
+        let Some((len, start)) = line(data, at + 1) else { return Ok(Parsed::Truncated) };
+        let len = number(len, "bulk length")?;
+        let end = start.checked_add(len).ok_or("invalid bulk length")?;
+        if end + 2 > data.len() {
+            return Ok(Parsed::Truncated);
+        }
+        if &data[end..end + 2] != b"\r\n" {
+            return Err("expected CRLF after a bulk string".into());
+        }
+        args.push(data.slice(start..end));
+        at = end + 2;
+    }
+    Ok(Parsed::Command(args, at))
+}
+
+/// What reading one file found.
+#[derive(Debug, PartialEq)]
+pub struct FileReport {
+    /// Commands read whole.
+    pub commands: usize,
+    /// Where the last complete command (outside an open MULTI) ends.
+    pub valid_len: usize,
+    pub len: usize,
+    /// A parse error: (offset, why).
+    pub error: Option<(usize, String)>,
+}
+
+/// Walks a file's commands, calling `f` with each and its offset; stops at
+/// the first error or at a truncated tail. `valid_len` never cuts a MULTI in half.
+pub fn walk(data: &Bytes, mut f: impl FnMut(Vec<Bytes>, usize)) -> FileReport {
+    let (mut pos, mut commands, mut valid_len, mut in_multi) = (0, 0, 0, false);
+    while pos < data.len() {
+        match parse_command(data, pos) {
+            Ok(Parsed::Command(args, next)) => {
+                let name = args[0].to_ascii_lowercase();
+                match name.as_slice() {
+                    b"multi" => in_multi = true,
+                    b"exec" => in_multi = false,
+                    _ => {}
+                }
+                commands += 1;
+                f(args, pos);
+                pos = next;
+                // A multi-shard write's marker belongs with the MULTI after it.
+                if !in_multi && name != TXN.as_bytes() {
+                    valid_len = pos;
+                }
+            }
+            Ok(Parsed::Truncated) => break,
+            Err(e) => return FileReport { commands, valid_len, len: data.len(), error: Some((pos, e)) },
+        }
+    }
+    FileReport { commands, valid_len, len: data.len(), error: None }
+}
+
+fn read(path: &Path) -> Result<Bytes, String> {
+    std::fs::read(path).map(Bytes::from).map_err(|e| format!("Can't open the append only file {}: {e}", path.display()))
+}
+
+/// What one shard's files say about multi-shard writes.
+#[derive(Default)]
+struct TxnMarks {
+    /// Writes whose part this shard logged whole, with the shards taking part.
+    logged: Vec<(String, Vec<usize>)>,
+    /// The base's `TESSERA-BASE <run> <next txn>`: writes below it are in the base.
+    base: Option<(String, u64)>,
+}
+
+/// Splits a multi-shard write's id `<start ms>.<pid>-<n>` into run and number.
+fn split_txn_id(id: &str) -> Option<(&str, u64)> {
+    let (run, n) = id.rsplit_once('-')?;
+    Some((run, n.parse().ok()?))
+}
+
+/// Whether a base written in run `base_run` before write number `below` holds write `id`.
+fn base_holds(base_run: &str, below: u64, id: &str) -> bool {
+    let Some((run, n)) = split_txn_id(id) else { return false };
+    let start = |r: &str| r.split('.').next().and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
+    if run == base_run {
+        n < below
+    } else {
+        start(run) < start(base_run)
+    }
+}
+
+fn txn_marks(sdir: &Path, filename: &str) -> Result<TxnMarks, String> {
+    let mut marks = TxnMarks::default();
+    let Some(m) = read_manifest(sdir, filename)? else { return Ok(marks) };
+    for name in m.files() {
+        let data = read(&sdir.join(&name))?;
+        // A marker counts once its EXEC is read.
+        let mut open: Option<(String, Vec<usize>)> = None;
+        walk(&data, |args, _| match args[0].to_ascii_lowercase().as_slice() {
+            n if n == TXN.as_bytes() && args.len() == 3 => {
+                let shards = String::from_utf8_lossy(&args[2]).split(',').filter_map(|s| s.parse().ok()).collect();
+                open = Some((String::from_utf8_lossy(&args[1]).into_owned(), shards));
+            }
+            n if n == BASE.as_bytes() && args.len() == 3 => {
+                let below = std::str::from_utf8(&args[2]).ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+                marks.base = Some((String::from_utf8_lossy(&args[1]).into_owned(), below));
+            }
+            b"exec" => marks.logged.extend(open.take()),
+            _ => {}
+        });
+    }
+    Ok(marks)
+}
+
+/// The ids of multi-shard writes that every shard taking part logged whole:
+/// reads every shard's files, one thread per shard.
+pub fn complete_transactions(
+    dir: &str,
+    dirname: &str,
+    filename: &str,
+    shards: usize,
+) -> Result<HashSet<String>, String> {
+    let marks: Vec<TxnMarks> = std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            (0..shards).map(|id| scope.spawn(move || txn_marks(&shard_dir(dir, dirname, id), filename))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err("AOF scan thread panicked".into())))
+            .collect::<Result<_, String>>()
+    })?;
+    let logged: Vec<HashSet<&str>> =
+        marks.iter().map(|m| m.logged.iter().map(|(id, _)| id.as_str()).collect()).collect();
+    let mut complete = HashSet::new();
+    for (id, participants) in marks.iter().flat_map(|m| &m.logged) {
+        let whole = participants.iter().all(|&s| {
+            s < shards
+                && (logged[s].contains(id.as_str())
+                    || marks[s].base.as_ref().is_some_and(|(run, below)| base_holds(run, *below, id)))
+        });
+        if whole {
+            complete.insert(id.clone());
+        }
+    }
+    Ok(complete)
+}
+
+/// The shard directories found on disk, to refuse a start with another shard count.
+pub fn shards_on_disk(dir: &str, dirname: &str) -> usize {
+    let Ok(entries) = std::fs::read_dir(Path::new(dir).join(dirname)) else { return 0 };
+    entries.filter_map(Result::ok).filter(|e| e.file_name().to_string_lossy().starts_with("shard-")).count()
+}
+
+/// Replay state of one file.
+struct Replay {
+    db: usize,
+    /// Commands of an open MULTI, with the database each runs in.
+    multi: Option<Vec<(usize, Vec<Bytes>)>>,
+    /// The multi-shard write the open MULTI belongs to, and whether it is complete.
+    txn_complete: Option<bool>,
+}
+
+/// Applies one command to a shard's data (outside a transaction).
+fn apply(data: &mut ShardData, db: &mut usize, args: &[Bytes]) -> Result<(), String> {
+    let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
+    match name.as_str() {
+        "select" => {
+            *db = std::str::from_utf8(&args[1])
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .filter(|&n: &usize| n < data.dbs.len())
+                .ok_or_else(|| format!("SELECT {} is out of range", String::from_utf8_lossy(&args[1])))?;
+        }
+        "flushall" => data.dbs.iter_mut().for_each(|d| d.clear()),
+        "flushdb" => data.dbs[*db].clear(),
+        "swapdb" => {
+            let index = |a: &Bytes| std::str::from_utf8(a).ok().and_then(|s| s.parse::<usize>().ok());
+            match (index(&args[1]), index(&args[2])) {
+                (Some(a), Some(b)) if a < data.dbs.len() && b < data.dbs.len() => data.dbs.swap(a, b),
+                _ => return Err("SWAPDB with bad database indexes".into()),
+            }
+        }
+        _ => match commands::lookup(&args[0]).map(|c| (c, c.exec)) {
+            Some((cmd, Exec::Keyed(handler))) if cmd.arity_ok(args.len()) => {
+                // The clock stands still at 0: nothing expires during replay.
+                handler(&mut Ctx { data, db: *db, now: 0 }, args);
+            }
+            _ => return Err(format!("Unknown command '{name}' reading the append only file")),
+        },
+    }
+    Ok(())
+}
+
+/// Replays this shard's files into its data, yielding now and then so
+/// INFO and the shard's other duties keep running. Returns the manifest.
+pub async fn load(shard: &Rc<Shard>, complete: &HashSet<String>) -> Result<Option<Manifest>, String> {
+    let config = shard.shared.config();
+    let dir = shard_dir(&config.dir, &config.aof.dirname, shard.id);
+    let Some(manifest) = read_manifest(&dir, &config.aof.filename)? else { return Ok(None) };
+    let files = manifest.files();
+    for (i, name) in files.iter().enumerate() {
+        let path = dir.join(name);
+        let data = read(&path)?;
+        shard.shared.loading_total_bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
+        // Check the whole file first: a corrupt one must not be half applied.
+        let report = walk(&data, |_, _| {});
+        if let Some((at, why)) = &report.error {
+            return Err(format!(
+                "Bad file format reading the append only file {} at offset {at}: {why}. \
+                 Make a backup of your AOF file, then use tessera --check-aof --fix <filename.manifest>.",
+                path.display()
+            ));
+        }
+        let mut r = Replay { db: 0, multi: None, txn_complete: None };
+        let (mut pos, mut done, mut n) = (0, 0, 0u64);
+        while pos < report.valid_len {
+            let Ok(Parsed::Command(args, next)) = parse_command(&data, pos) else { break };
+            replay_one(shard, &mut r, args, complete).map_err(|e| format!("{e} {} at offset {pos}", path.display()))?;
+            pos = next;
+            n += 1;
+            if n % 1024 == 0 {
+                shard.shared.loading_loaded_bytes.fetch_add((pos - done) as u64, Ordering::Relaxed);
+                done = pos;
+                glommio::yield_if_needed().await;
+            }
+        }
+        shard.shared.loading_loaded_bytes.fetch_add((data.len() - done) as u64, Ordering::Relaxed);
+        if report.valid_len < data.len() {
+            let last = i + 1 == files.len();
+            if !last || !config.aof.load_truncated {
+                return Err(format!(
+                    "Unexpected end of file reading the append only file {} at offset {}. \
+                     Use tessera --check-aof --fix <filename.manifest> or set aof-load-truncated yes.",
+                    path.display(),
+                    report.valid_len
+                ));
+            }
+            log::warn!(
+                "!!! Warning: short read while loading the AOF file {}!!! AOF loaded anyway because \
+                 aof-load-truncated is enabled: truncating it from {} to {} bytes",
+                path.display(),
+                data.len(),
+                report.valid_len
+            );
+            let f = std::fs::OpenOptions::new().write(true).open(&path).map_err(|e| e.to_string())?;
+            f.set_len(report.valid_len as u64)
+                .and_then(|_| f.sync_all())
+                .map_err(|e| format!("Error truncating the AOF file {}: {e}", path.display()))?;
+        }
+    }
+    Ok(Some(manifest))
+}
+
+fn replay_one(shard: &Shard, r: &mut Replay, args: Vec<Bytes>, complete: &HashSet<String>) -> Result<(), String> {
+    let name = args[0].to_ascii_lowercase();
+    let mut data = shard.data.borrow_mut();
+    match name.as_slice() {
+        n if n == TXN.as_bytes() => {
+            let id = String::from_utf8_lossy(args.get(1).map_or(&b""[..], |a| &a[..])).into_owned();
+            r.txn_complete = Some(complete.contains(&id));
+        }
+        // The base's note of the multi-shard writes it holds: used by `complete_transactions` only.
+        n if n == BASE.as_bytes() => {}
+        b"multi" => r.multi = Some(Vec::new()),
+        b"exec" => {
+            let queued = r.multi.take().ok_or("EXEC without MULTI")?;
+            if r.txn_complete.take() != Some(false) {
+                for (db, args) in queued {
+                    let mut db = db;
+                    apply(&mut data, &mut db, &args)?;
+                }
+            }
+        }
+        _ => match &mut r.multi {
+            Some(queued) => {
+                if name == b"select" {
+                    // Runs now for the database the rest of the queue names; replays in order anyway.
+                    apply(&mut data, &mut r.db, &args)?;
+                }
+                queued.push((r.db, args));
+            }
+            None => apply(&mut data, &mut r.db, &args)?,
+        },
+    }
+    Ok(())
+}
+
+/// `tessera --check-aof [--fix] FILE`: reports whether an AOF file (or every
+/// file a manifest names) reads whole, and with --fix cuts a torn tail off.
+/// Returns the process exit code.
+pub fn check_aof(args: &[String]) -> i32 {
+    let fix = args.iter().any(|a| a == "--fix");
+    let Some(target) = args.iter().find(|a| !a.starts_with("--")) else {
+        eprintln!("Usage: tessera --check-aof [--fix] <file.manifest|file.aof>");
+        return 1;
+    };
+    let path = Path::new(target);
+    let files: Vec<std::path::PathBuf> = if target.ends_with(".manifest") {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("Cannot open file {target}: {e}");
+                return 1;
+            }
+        };
+        match Manifest::parse(&text) {
+            Ok(m) => m.files().iter().map(|f| dir.join(f)).collect(),
+            Err(e) => {
+                eprintln!("{e}");
+                return 1;
+            }
+        }
+    } else {
+        vec![path.to_path_buf()]
+    };
+    for (i, file) in files.iter().enumerate() {
+        let data = match read(file) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("{e}");
+                return 1;
+            }
+        };
+        let report = walk(&data, |_, _| {});
+        let shown = file.display();
+        if let Some((at, why)) = report.error {
+            println!("{shown}: bad format at offset {at}: {why} ({} commands read before it)", report.commands);
+            println!("AOF {shown} is not valid. Corruption in the middle of a file can't be fixed automatically.");
+            return 1;
+        }
+        if report.valid_len < report.len {
+            let last = i + 1 == files.len();
+            println!(
+                "{shown}: truncated: {} of {} bytes hold whole commands ({} bytes to cut off)",
+                report.valid_len,
+                report.len,
+                report.len - report.valid_len
+            );
+            if !fix || !last {
+                println!("AOF {shown} is not valid. Use the --fix option to try fixing it.");
+                return 1;
+            }
+            match std::fs::OpenOptions::new().write(true).open(file).and_then(|f| f.set_len(report.valid_len as u64)) {
+                Ok(()) => println!("Successfully truncated AOF {shown}"),
+                Err(e) => {
+                    println!("Failed to truncate AOF {shown}: {e}");
+                    return 1;
+                }
+            }
+        } else {
+            println!("AOF {shown} is valid ({} commands)", report.commands);
+        }
+    }
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b(s: &str) -> Bytes {
+        Bytes::copy_from_slice(s.as_bytes())
+    }
+
+    #[test]
+    fn a_torn_tail_is_found_and_multi_is_never_cut_in_half() {
+        let whole = "*2\r\n$3\r\nDEL\r\n$1\r\na\r\n";
+        let multi = "*1\r\n$5\r\nMULTI\r\n*2\r\n$3\r\nDEL\r\n$1\r\nb\r\n";
+        let r = walk(&b(&format!("{whole}{multi}")), |_, _| {});
+        assert_eq!((r.commands, r.valid_len, r.error), (3, whole.len(), None));
+        let r = walk(&b(&format!("{whole}*2\r\n$3\r\nDE")), |_, _| {});
+        assert_eq!((r.commands, r.valid_len), (1, whole.len()));
+        let r = walk(&b(&format!("{whole}{multi}*1\r\n$4\r\nEXEC\r\n")), |_, _| {});
+        assert_eq!(r.valid_len, r.len);
+    }
+
+    #[test]
+    fn garbage_is_an_error_with_its_offset() {
+        let whole = "*2\r\n$3\r\nDEL\r\n$1\r\na\r\n";
+        let r = walk(&b(&format!("{whole}xyz\r\n{whole}")), |_, _| {});
+        assert_eq!(r.error.map(|e| e.0), Some(whole.len()));
+        let r = walk(&b("*1\r\n$3\r\nabcd\r\n"), |_, _| {});
+        assert!(r.error.is_some());
+    }
+
+    #[test]
+    fn a_base_holds_the_writes_numbered_below_its_mark_and_all_of_earlier_runs() {
+        assert!(base_holds("2000.7", 10, "2000.7-9"));
+        assert!(!base_holds("2000.7", 10, "2000.7-10"));
+        assert!(base_holds("2000.7", 0, "1999.8-500"));
+        assert!(!base_holds("2000.7", 99, "2001.8-1"));
+    }
+
+    #[test]
+    fn manifest_round_trips() {
+        let text = "file appendonly.aof.2.base.aof seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n\
+                    file appendonly.aof.3.incr.aof seq 3 type i\n";
+        let m = Manifest::parse(text).unwrap();
+        assert_eq!((m.base.as_deref(), m.incrs.len(), m.seq), (Some("appendonly.aof.2.base.aof"), 2, 3));
+        assert_eq!(m.render(), text);
+    }
+}
