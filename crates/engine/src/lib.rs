@@ -17,6 +17,7 @@ pub mod limits;
 pub mod lists;
 mod longdouble;
 pub mod pqsort;
+pub mod rdb;
 pub mod sets;
 pub mod shard;
 pub mod sort;
