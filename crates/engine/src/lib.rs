@@ -7,6 +7,7 @@
 pub mod args;
 pub mod bitmaps;
 pub mod db;
+pub mod dump;
 pub mod geo;
 pub mod glob;
 pub mod hashes;

@@ -230,6 +230,8 @@ pub static COMMANDS: &[Command] = &[
     keyed!("copy", "RO access|OW update", -3, WD, "generic", K2, keys::copy),
     keyed!("move", "RW access delete", 3, WF, "generic", K1, keys::move_),
     keyed!("object", "RO", -2, RO, "generic", (2, 2, 1), keys::object),
+    keyed!("dump", "RO access", 2, RO, "generic", K1, engine::dump::dump),
+    keyed!("restore", "OW update", -4, WD, "generic", K1, engine::dump::restore),
     // Lists.
     keyed!("lpush", "RW insert", -3, WDF, "list", K1, engine::lists::lpush),
     keyed!("rpush", "RW insert", -3, WDF, "list", K1, engine::lists::rpush),

@@ -452,9 +452,11 @@ pub fn verify_payload(p: &[u8]) -> bool {
     version <= VERSION && crc64(0, &p[..p.len() - 8]).to_le_bytes() == footer[2..]
 }
 
-/// The value in a verified payload. Like Redis, bytes after the object are not looked at.
+/// The value in a verified payload. Like Redis, the object is read from the
+/// whole payload (a truncated object may run into the footer) and bytes
+/// after it are not looked at.
 pub fn read_payload(p: &[u8]) -> Result<Value, Error> {
-    let mut r = Reader::new(&p[..p.len().saturating_sub(10)]);
+    let mut r = Reader::new(p);
     let t = r.u8()?;
     read_value(t, &mut r)
 }
