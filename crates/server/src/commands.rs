@@ -425,7 +425,9 @@ pub static COMMANDS: &[Command] = &[
     server!("info", -1, LOADING | STALE, "server", srv::info),
     local!("config", -2, ADMIN | NOSCRIPT | LOADING | STALE, "server", srv::config),
     local!("time", 1, LOADING | STALE | FAST, "server", srv::time),
-    local!("lastsave", 1, LOADING | STALE | FAST, "server", srv::lastsave),
+    local!("lastsave", 1, LOADING | STALE | FAST, "server", crate::snapshot::lastsave),
+    server!("save", 1, ADMIN | NOSCRIPT, "server", crate::snapshot::save),
+    server!("bgsave", -1, ADMIN | NOSCRIPT, "server", crate::snapshot::bgsave),
     local!("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE, "server", srv::shutdown),
     server!("debug", -2, ADMIN | NOSCRIPT | LOADING | STALE, "server", srv::debug),
 ];

@@ -15,6 +15,8 @@ pub struct Config {
     pub hz: u32,
     pub dir: String,
     pub dbfilename: String,
+    /// `save <seconds> <changes>` rules: BGSAVE when that many changes happened in that many seconds.
+    pub save: Vec<(u64, u64)>,
     pub maxclients: usize,
     pub tcp_keepalive: u64,
     pub loglevel: String,
@@ -37,6 +39,7 @@ impl Default for Config {
             hz: 10,
             dir: ".".into(),
             dbfilename: "dump.rdb".into(),
+            save: Vec::new(),
             maxclients: 10000,
             tcp_keepalive: 300,
             loglevel: "notice".into(),
@@ -147,7 +150,7 @@ impl Config {
             "spin-before-park" => self.spin_before_park_us = number(one()?)?,
             // Persistence, eviction and daemon mode are not built yet: accept
             // only the settings that mean "off" rather than silently ignore the rest.
-            "save" => only(v.trim_matches('"'), &[""], "RDB snapshots are not supported yet: use save \"\"")?,
+            "save" => self.set_save(args)?,
             "appendonly" => only(&v, &["no"], "the append-only file is not supported yet: use appendonly no")?,
             "appendfsync" => only(
                 &v,
@@ -178,6 +181,21 @@ impl Config {
         Ok(())
     }
 
+    /// `save`: one argument (CONFIG SET, `save ""`, `save "3600 1 300 100"`)
+    /// replaces the rules; several (`save 3600 1` lines, `--save 3600 1`) add to them.
+    fn set_save(&mut self, args: &[String]) -> Result<(), String> {
+        let words: Vec<&str> = args.iter().flat_map(|a| a.split_whitespace()).collect();
+        let numbers: Option<Vec<u64>> = words.iter().map(|w| w.parse::<i64>().ok()?.try_into().ok()).collect();
+        let Some(numbers) = numbers.filter(|n| n.len() % 2 == 0) else {
+            return Err("Invalid save parameters".into());
+        };
+        if args.len() == 1 {
+            self.save.clear();
+        }
+        self.save.extend(numbers.chunks(2).map(|p| (p[0], p[1])));
+        Ok(())
+    }
+
     /// A directive's current value, as CONFIG GET shows it.
     pub fn get(&self, name: &str) -> Option<String> {
         Some(match name {
@@ -194,7 +212,8 @@ impl Config {
             "tcp-keepalive" => self.tcp_keepalive.to_string(),
             "loglevel" => self.loglevel.clone(),
             "spin-before-park" => self.spin_before_park_us.to_string(),
-            "save" | "logfile" => String::new(),
+            "save" => self.save.iter().map(|(s, c)| format!("{s} {c}")).collect::<Vec<_>>().join(" "),
+            "logfile" => String::new(),
             "appendonly" | "daemonize" => "no".into(),
             "appendfsync" => "everysec".into(),
             "maxmemory" => "0".into(),
@@ -301,6 +320,21 @@ mod tests {
         assert_eq!((c.port, c.shards), (7000, 3));
         assert!(from_args(args(&["--appendonly", "yes"])).is_err());
         assert!(from_args(args(&["--port", "x"])).is_err());
+    }
+
+    #[test]
+    fn save_rules_like_redis() {
+        let c = from_args(args(&["--save", "3600", "1", "--save", "300", "100"])).unwrap();
+        assert_eq!(c.save, vec![(3600, 1), (300, 100)]);
+        assert_eq!(c.get("save").unwrap(), "3600 1 300 100");
+        let mut c = Config::default();
+        c.set("save", &["60 5 10 2".into()]).unwrap();
+        assert_eq!(c.save, vec![(60, 5), (10, 2)]);
+        c.set("save", &["".into()]).unwrap();
+        assert!(c.save.is_empty());
+        for bad in ["1", "a 1", "-1 1", "1 2 3"] {
+            assert!(c.set("save", &[bad.into()]).is_err(), "{bad}");
+        }
     }
 
     #[test]

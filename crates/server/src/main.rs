@@ -16,6 +16,7 @@ mod multi;
 mod server_cmds;
 mod shard;
 mod slot;
+mod snapshot;
 mod sort;
 mod watch;
 
@@ -112,6 +113,7 @@ fn run() -> Result<(), String> {
         run_id: format!("{:040x}", (std::process::id() as u128) << 64 | engine::now_ms() as u128),
         config: RwLock::new(config.clone()),
     });
+    snapshot::load_at_start(&config, &shared.slots)?;
     let (started_tx, started_rx) = std::sync::mpsc::channel();
     let mut handles = Vec::new();
     for (id, inbox) in inboxes.into_iter().enumerate() {

@@ -345,6 +345,7 @@ pub async fn info(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
     })
     .await;
     let sum = |f: fn(&ShardInfo) -> u64| per_shard.iter().map(f).sum::<u64>();
+    let save = crate::snapshot::status(shard).await;
     let config = shard.shared.config();
     let uptime = shard.shared.started.elapsed().as_secs();
     let rss = rss_bytes();
@@ -397,8 +398,10 @@ pub async fn info(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
             "persistence",
             vec![
                 "loading:0".into(),
-                "rdb_changes_since_last_save:0".into(),
-                "rdb_bgsave_in_progress:0".into(),
+                format!("rdb_changes_since_last_save:{}", save.changes_since_last_save),
+                format!("rdb_bgsave_in_progress:{}", save.bgsave_in_progress as u8),
+                format!("rdb_last_save_time:{}", save.last_save_time),
+                format!("rdb_last_bgsave_status:{}", if save.last_bgsave_ok { "ok" } else { "err" }),
                 "aof_enabled:0".into(),
                 "aof_rewrite_in_progress:0".into(),
             ],
@@ -514,11 +517,6 @@ pub fn config(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
 pub fn time(_: &Rc<Shard>, _: &mut Client, _: &[Bytes]) -> Reply {
     let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     Reply::Array(vec![Reply::bulk(d.as_secs().to_string()), Reply::bulk(d.subsec_micros().to_string())])
-}
-
-pub fn lastsave(shard: &Rc<Shard>, _: &mut Client, _: &[Bytes]) -> Reply {
-    let started = std::time::SystemTime::now() - shard.shared.started.elapsed();
-    Reply::Int(started.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0))
 }
 
 pub fn shutdown(_: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {

@@ -122,12 +122,11 @@ pub async fn call_all<T: Send + 'static>(
 /// Reports start-up success or failure through `started`.
 pub async fn run(id: usize, shared: Arc<Shared>, inbox: Inbox, started: std::sync::mpsc::Sender<Result<(), String>>) {
     let config = shared.config();
+    let mut data = ShardData::new(config.databases, (id as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ now_ms());
+    crate::snapshot::install(id, &mut data);
     let shard = Rc::new(Shard {
         id,
-        data: RefCell::new(ShardData::new(
-            config.databases,
-            (id as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ now_ms(),
-        )),
+        data: RefCell::new(data),
         locks: RefCell::new(LockTable::default()),
         clients: RefCell::new(HashMap::new()),
         stats: Stats::default(),
@@ -156,6 +155,9 @@ pub async fn run(id: usize, shared: Arc<Shared>, inbox: Inbox, started: std::syn
 
     glommio::spawn_local_into(drain_mailbox(shard.clone(), inbox), conn_queue).expect("spawn mailbox task").detach();
     glommio::spawn_local_into(active_expiry(shard.clone()), background).expect("spawn expiry task").detach();
+    if id == 0 {
+        glommio::spawn_local_into(crate::snapshot::cron(shard.clone()), background).expect("spawn save task").detach();
+    }
     let mut accepts = Vec::new();
     for listener in listeners {
         let task = glommio::spawn_local_into(crate::conn::accept_loop(shard.clone(), listener), conn_queue)
