@@ -174,20 +174,24 @@ pub async fn save(shard: &Rc<Shard>, _: &mut Client, _: &[Bytes]) -> Reply {
     if STATE.bgsave_running.load(SeqCst) {
         return Reply::error(BGSAVE_RUNNING);
     }
-    let config = shard.shared.config();
-    let parts = call_all(shard, serialise).await;
-    // SAVE blocks, as in Redis: this connection's shard writes the file itself.
-    match write_file(&config, &parts) {
-        Ok(()) => {
-            saved(&parts);
-            log::info!("DB saved on disk");
-            Reply::Ok
-        }
+    match save_now(shard).await {
+        Ok(()) => Reply::Ok,
         Err(e) => {
             log::warn!("Failed saving the DB: {e}");
             Reply::error("ERR")
         }
     }
+}
+
+/// A blocking save, as SAVE (and a SHUTDOWN that saves) does: the calling
+/// shard writes the file itself.
+pub async fn save_now(shard: &Shard) -> std::io::Result<()> {
+    let config = shard.shared.config();
+    let parts = call_all(shard, serialise).await;
+    write_file(&config, &parts)?;
+    saved(&parts);
+    log::info!("DB saved on disk");
+    Ok(())
 }
 
 pub async fn bgsave(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
@@ -301,9 +305,9 @@ pub fn load_at_start(config: &Config, slots: &SlotMap) -> Result<(), String> {
     while let Some(item) = reader.next_item().map_err(fail)? {
         if item.db >= config.databases {
             return Err(format!(
-                "Error loading the RDB file {}: it uses database {}, but databases is {}. Exiting.",
+                "FATAL: Data file {} was created with a Redis server configured to handle more than {} databases. \
+                 Exiting",
                 path.display(),
-                item.db,
                 config.databases
             ));
         }

@@ -571,8 +571,9 @@ impl<'a> FileReader<'a> {
                     self.r.string()?;
                     self.r.string()?;
                 }
-                OP_EXPIRETIME => expire_at = u32::from_le_bytes(self.r.array()?) as u64 * 1000,
-                OP_EXPIRETIME_MS => expire_at = (i64::from_le_bytes(self.r.array()?)).max(0) as u64,
+                OP_EXPIRETIME => expire_at = (i32::from_le_bytes(self.r.array()?) as i64 * 1000).max(1) as u64,
+                // A time before 1970 is long past: 1 ms keeps it an expiry (0 would mean none).
+                OP_EXPIRETIME_MS => expire_at = i64::from_le_bytes(self.r.array()?).max(1) as u64,
                 OP_FREQ => {
                     self.r.u8()?;
                 }
