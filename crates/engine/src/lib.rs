@@ -7,6 +7,7 @@
 pub mod args;
 pub mod bitmaps;
 pub mod db;
+pub mod dump;
 pub mod geo;
 pub mod glob;
 pub mod hashes;
@@ -17,6 +18,7 @@ pub mod limits;
 pub mod lists;
 mod longdouble;
 pub mod pqsort;
+pub mod rdb;
 pub mod serialize;
 pub mod sets;
 pub mod shard;

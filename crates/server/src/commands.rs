@@ -230,6 +230,8 @@ pub static COMMANDS: &[Command] = &[
     keyed!("copy", "RO access|OW update", -3, WD, "generic", K2, keys::copy),
     keyed!("move", "RW access delete", 3, WF, "generic", K1, keys::move_),
     keyed!("object", "RO", -2, RO, "generic", (2, 2, 1), keys::object),
+    keyed!("dump", "RO access", 2, RO, "generic", K1, engine::dump::dump),
+    keyed!("restore", "OW update", -4, WD, "generic", K1, engine::dump::restore),
     // Lists.
     keyed!("lpush", "RW insert", -3, WDF, "list", K1, engine::lists::lpush),
     keyed!("rpush", "RW insert", -3, WDF, "list", K1, engine::lists::rpush),
@@ -424,7 +426,9 @@ pub static COMMANDS: &[Command] = &[
     local!("config", -2, ADMIN | NOSCRIPT | LOADING | STALE, "server", srv::config),
     local!("time", 1, LOADING | STALE | FAST, "server", srv::time),
     server!("bgrewriteaof", 1, ADMIN | NOSCRIPT, "server", crate::aof_rewrite::bgrewriteaof),
-    local!("lastsave", 1, LOADING | STALE | FAST, "server", srv::lastsave),
+    local!("lastsave", 1, LOADING | STALE | FAST, "server", crate::snapshot::lastsave),
+    server!("save", 1, ADMIN | NOSCRIPT, "server", crate::snapshot::save),
+    server!("bgsave", -1, ADMIN | NOSCRIPT, "server", crate::snapshot::bgsave),
     server!("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE, "server", srv::shutdown),
     server!("debug", -2, ADMIN | NOSCRIPT | LOADING | STALE, "server", srv::debug),
 ];

@@ -15,6 +15,8 @@ pub struct Config {
     pub hz: u32,
     pub dir: String,
     pub dbfilename: String,
+    /// `save <seconds> <changes>` rules: BGSAVE when that many changes happened in that many seconds.
+    pub save: Vec<(u64, u64)>,
     pub maxclients: usize,
     pub tcp_keepalive: u64,
     pub loglevel: String,
@@ -85,6 +87,7 @@ impl Default for Config {
             hz: 10,
             dir: ".".into(),
             dbfilename: "dump.rdb".into(),
+            save: Vec::new(),
             maxclients: 10000,
             tcp_keepalive: 300,
             loglevel: "notice".into(),
@@ -227,9 +230,7 @@ impl Config {
                 self.loglevel = v.to_ascii_lowercase();
             }
             "spin-before-park" => self.spin_before_park_us = number(one()?)?,
-            // Persistence, eviction and daemon mode are not built yet: accept
-            // only the settings that mean "off" rather than silently ignore the rest.
-            "save" => only(v.trim_matches('"'), &[""], "RDB snapshots are not supported yet: use save \"\"")?,
+            "save" => self.set_save(args)?,
             "appendonly" => self.aof.enabled = yes_no(one()?)?,
             "appendfsync" => {
                 self.aof.fsync = match one()?.to_ascii_lowercase().as_str() {
@@ -254,6 +255,8 @@ impl Config {
             "aof-load-truncated" => self.aof.load_truncated = yes_no(one()?)?,
             "auto-aof-rewrite-percentage" => self.aof.auto_rewrite_percentage = number(one()?)?,
             "auto-aof-rewrite-min-size" => self.aof.auto_rewrite_min_size = memory(one()?)?,
+            // Eviction and daemon mode are not built yet: accept only the
+            // settings that mean "off" rather than silently ignore the rest.
             "maxmemory" => only(&v, &["0"], "maxmemory is not supported yet: use maxmemory 0")?,
             "maxmemory-policy" => {
                 only(&v, &["noeviction"], "eviction is not supported yet: use maxmemory-policy noeviction")?
@@ -278,6 +281,21 @@ impl Config {
         Ok(())
     }
 
+    /// `save`: one argument (CONFIG SET, `save ""`, `save "3600 1 300 100"`)
+    /// replaces the rules; several (`save 3600 1` lines, `--save 3600 1`) add to them.
+    fn set_save(&mut self, args: &[String]) -> Result<(), String> {
+        let words: Vec<&str> = args.iter().flat_map(|a| a.split_whitespace()).collect();
+        let numbers: Option<Vec<u64>> = words.iter().map(|w| w.parse::<i64>().ok()?.try_into().ok()).collect();
+        let Some(numbers) = numbers.filter(|n| n.len() % 2 == 0) else {
+            return Err("Invalid save parameters".into());
+        };
+        if args.len() == 1 {
+            self.save.clear();
+        }
+        self.save.extend(numbers.chunks(2).map(|p| (p[0], p[1])));
+        Ok(())
+    }
+
     /// A directive's current value, as CONFIG GET shows it.
     pub fn get(&self, name: &str) -> Option<String> {
         Some(match name {
@@ -294,7 +312,8 @@ impl Config {
             "tcp-keepalive" => self.tcp_keepalive.to_string(),
             "loglevel" => self.loglevel.clone(),
             "spin-before-park" => self.spin_before_park_us.to_string(),
-            "save" | "logfile" => String::new(),
+            "save" => self.save.iter().map(|(s, c)| format!("{s} {c}")).collect::<Vec<_>>().join(" "),
+            "logfile" => String::new(),
             "daemonize" => "no".into(),
             "appendonly" => if self.aof.enabled { "yes" } else { "no" }.into(),
             "appendfsync" => self.aof.fsync.name().into(),
@@ -411,6 +430,21 @@ mod tests {
                 .unwrap();
         assert!(c.aof.enabled && c.aof.fsync == Fsync::Always && c.aof.auto_rewrite_min_size == 1 << 20);
         assert!(from_args(args(&["--port", "x"])).is_err());
+    }
+
+    #[test]
+    fn save_rules_like_redis() {
+        let c = from_args(args(&["--save", "3600", "1", "--save", "300", "100"])).unwrap();
+        assert_eq!(c.save, vec![(3600, 1), (300, 100)]);
+        assert_eq!(c.get("save").unwrap(), "3600 1 300 100");
+        let mut c = Config::default();
+        c.set("save", &["60 5 10 2".into()]).unwrap();
+        assert_eq!(c.save, vec![(60, 5), (10, 2)]);
+        c.set("save", &["".into()]).unwrap();
+        assert!(c.save.is_empty());
+        for bad in ["1", "a 1", "-1 1", "1 2 3"] {
+            assert!(c.set("save", &[bad.into()]).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -101,6 +101,9 @@ fn exec(shard: &Shard, item: &Item, now: u64) -> Reply {
         }
         reply
     };
+    if item.mode == Mode::Write && !reply.is_error() {
+        crate::snapshot::note_write();
+    }
     // Any write that did not fail may have changed its keys (erring towards failing a WATCH).
     if item.mode == Mode::Write && !reply.is_error() && !shard.watches.borrow().is_empty() {
         let databases = shard.data.borrow().dbs.len();
@@ -227,6 +230,9 @@ async fn run_multi_shard(
     let mut locked = Locked::acquire(shard, keys, mode).await;
     shard.stats.commands.set(shard.stats.commands.get() + 1);
     let reply = handler(&mut Ctx { data: &mut locked.scratch, db, now: now_ms() }, &args);
+    if mode == Mode::Write && !reply.is_error() {
+        crate::snapshot::note_write();
+    }
     locked.write_back_and_release(shard);
     reply
 }

@@ -20,6 +20,7 @@ mod multi;
 mod server_cmds;
 mod shard;
 mod slot;
+mod snapshot;
 mod sort;
 mod watch;
 
@@ -92,6 +93,7 @@ fn run() -> Result<(), String> {
     // SAFETY: installing SIG_IGN for SIGHUP before any thread starts.
     unsafe {
         libc::signal(libc::SIGHUP, libc::SIG_IGN);
+        libc::signal(libc::SIGTERM, on_sigterm as *const () as libc::sighandler_t);
     }
     let cpus = allowed_cpus();
     if config.shards == 0 {
@@ -143,6 +145,11 @@ fn run() -> Result<(), String> {
         loading_start: AtomicU64::new(engine::now_ms() / 1000),
         config: RwLock::new(config.clone()),
     });
+    // The AOF, when on, holds the data; the RDB file is where it starts from otherwise
+    // (and where a first start with the AOF on starts from: the migration path).
+    if !config.aof.enabled || aof_load::shards_on_disk(&config.dir, &config.aof.dirname) == 0 {
+        snapshot::load_at_start(&config, &shared.slots)?;
+    }
     let (started_tx, started_rx) = std::sync::mpsc::channel();
     let mut handles = Vec::new();
     for (id, inbox) in inboxes.into_iter().enumerate() {
@@ -179,6 +186,12 @@ fn run() -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// SIGTERM shuts down as SHUTDOWN does (save, flush the AOF); the handler
+/// only raises a flag, which shard 0 polls.
+extern "C" fn on_sigterm(_: libc::c_int) {
+    server_cmds::SIGTERM.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
 fn main() {

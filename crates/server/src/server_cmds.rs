@@ -350,6 +350,7 @@ pub async fn info(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
     })
     .await;
     let sum = |f: fn(&ShardInfo) -> u64| per_shard.iter().map(f).sum::<u64>();
+    let save = crate::snapshot::status(shard).await;
     let config = shard.shared.config();
     let uptime = shard.shared.started.elapsed().as_secs();
     let rss = rss_bytes();
@@ -399,7 +400,12 @@ pub async fn info(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
             ],
         ),
         ("persistence", {
-            let mut lines = vec!["rdb_changes_since_last_save:0".into(), "rdb_bgsave_in_progress:0".into()];
+            let mut lines = vec![
+                format!("rdb_changes_since_last_save:{}", save.changes_since_last_save),
+                format!("rdb_bgsave_in_progress:{}", save.bgsave_in_progress as u8),
+                format!("rdb_last_save_time:{}", save.last_save_time),
+                format!("rdb_last_bgsave_status:{}", if save.last_bgsave_ok { "ok" } else { "err" }),
+            ];
             let aof: Vec<_> = per_shard.iter().map(|s| s.aof.clone()).collect();
             lines.extend(crate::aof::info_lines(shard, &aof));
             lines
@@ -520,16 +526,14 @@ pub fn time(_: &Rc<Shard>, _: &mut Client, _: &[Bytes]) -> Reply {
     Reply::Array(vec![Reply::bulk(d.as_secs().to_string()), Reply::bulk(d.subsec_micros().to_string())])
 }
 
-pub fn lastsave(shard: &Rc<Shard>, _: &mut Client, _: &[Bytes]) -> Reply {
-    let started = std::time::SystemTime::now() - shard.shared.started.elapsed();
-    Reply::Int(started.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0))
-}
-
 pub async fn shutdown(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
-    let mut abort = false;
+    let (mut abort, mut save, mut force) = (false, None, false);
     for a in &args[1..] {
         match lower(a).as_str() {
-            "nosave" | "save" | "now" | "force" => {}
+            "nosave" => save = Some(false),
+            "save" => save = Some(true),
+            "force" => force = true,
+            "now" => {}
             "abort" => abort = true,
             _ => return err(SYNTAX),
         }
@@ -538,17 +542,43 @@ pub async fn shutdown(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Repl
         return err("ERR No shutdown in progress.");
     }
     log::warn!("User requested shutdown...");
-    shutdown_now(shard).await
+    shutdown_now(shard, save, force).await
 }
 
-/// Flushes and fsyncs every shard's log, then exits: SHUTDOWN and SIGTERM.
-pub async fn shutdown_now(shard: &Rc<Shard>) -> ! {
+/// SHUTDOWN and SIGTERM: saves an RDB snapshot when asked to, or by default
+/// when `save` rules exist; flushes and fsyncs every shard's log; exits.
+/// A failed save stops the shutdown (unless forced), as in Redis.
+pub async fn shutdown_now(shard: &Rc<Shard>, save: Option<bool>, force: bool) -> Reply {
+    let save = save.unwrap_or_else(|| !shard.shared.config().save.is_empty());
+    if save {
+        log::info!("Saving the final RDB snapshot before exiting.");
+        if let Err(e) = crate::snapshot::save_now(shard).await {
+            log::warn!("Error trying to save the DB, can't exit: {e}");
+            if !force {
+                return err("ERR Errors trying to SHUTDOWN. Check logs.");
+            }
+        }
+    }
     if shard.shared.aof_on.load(std::sync::atomic::Ordering::Acquire) {
         log::info!("Calling fsync() on the AOF file.");
         crate::aof::sync_all(shard).await;
     }
     log::warn!("Tessera is now ready to exit, bye bye...");
     std::process::exit(0);
+}
+
+/// Set by the SIGTERM handler; shard 0 notices it within 100 ms and shuts down.
+pub static SIGTERM: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub async fn watch_sigterm(shard: Rc<Shard>) {
+    loop {
+        glommio::timer::sleep(Duration::from_millis(100)).await;
+        if SIGTERM.load(std::sync::atomic::Ordering::Relaxed) {
+            log::warn!("Received SIGTERM scheduling shutdown...");
+            shutdown_now(&shard, None, false).await;
+            SIGTERM.store(false, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
 }
 
 pub async fn debug(_: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {

@@ -173,13 +173,12 @@ pub async fn run(
     complete_txns: Arc<hashbrown::HashSet<String>>,
 ) {
     let config = shared.config();
+    let mut data = ShardData::new(config.databases, (id as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ now_ms());
+    crate::snapshot::install(id, &mut data);
     let shard = Rc::new_cyclic(|me| Shard {
         me: me.clone(),
         id,
-        data: RefCell::new(ShardData::new(
-            config.databases,
-            (id as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ now_ms(),
-        )),
+        data: RefCell::new(data),
         locks: RefCell::new(LockTable::default()),
         clients: RefCell::new(HashMap::new()),
         stats: Stats::default(),
@@ -211,6 +210,11 @@ pub async fn run(
 
     glommio::spawn_local_into(drain_mailbox(shard.clone(), inbox), conn_queue).expect("spawn mailbox task").detach();
     glommio::spawn_local_into(active_expiry(shard.clone()), background).expect("spawn expiry task").detach();
+    if id == 0 {
+        glommio::spawn_local_into(crate::snapshot::cron(shard.clone()), background).expect("spawn save task").detach();
+        let sigterm = crate::server_cmds::watch_sigterm(shard.clone());
+        glommio::spawn_local_into(sigterm, conn_queue).expect("spawn signal task").detach();
+    }
     let mut accepts = Vec::new();
     for listener in listeners {
         let task = glommio::spawn_local_into(crate::conn::accept_loop(shard.clone(), listener), conn_queue)
@@ -254,7 +258,12 @@ async fn load(shard: &Rc<Shard>, config: &Config, complete_txns: &hashbrown::Has
         return Ok(());
     }
     let manifest = crate::aof_load::load(shard, complete_txns).await?;
+    let first = manifest.is_none();
     crate::aof::start(shard, manifest, false).await?;
+    if first {
+        // A first start with the AOF on: its base is the data loaded from the RDB file, if any.
+        crate::aof_rewrite::start(shard).map_err(|e| e.to_string())?;
+    }
     // Keys whose TTL passed while the server was down go now, logged as DELs.
     let now = now_ms();
     let mut data = shard.data.borrow_mut();
