@@ -32,6 +32,7 @@ pub fn record(out: &mut Vec<u8>, name: &str, args: &[Bytes], reply: &Reply, now:
             }
         }
         "getex" => getex(out, args, reply, now),
+        "restore" => restore(out, args, now),
         "spop" => {
             let popped: Vec<&[u8]> = match reply {
                 Reply::Bulk(m) => vec![m],
@@ -119,6 +120,25 @@ fn getex(out: &mut Vec<u8>, args: &[Bytes], reply: &Reply, now: u64) {
     deadline(out, key, at, now);
 }
 
+/// RESTORE with a relative TTL gets ABSTTL and the absolute time; one
+/// already past only deleted the key (with REPLACE), so it becomes DEL.
+fn restore(out: &mut Vec<u8>, args: &[Bytes], now: u64) {
+    let ttl = resp::parse_i64(&args[2]).unwrap_or(0);
+    let absttl = args[4..].iter().any(|a| eq_ic(a, "absttl"));
+    if ttl == 0 || absttl {
+        if ttl != 0 && ttl <= now as i64 {
+            return command(out, &[b"DEL", &args[1][..]]);
+        }
+        return command(out, args);
+    }
+    let at = ttl.saturating_add(now as i64);
+    let mut cmd: Vec<&[u8]> = args.iter().map(|a| &a[..]).collect();
+    let at = at.to_string();
+    cmd[2] = at.as_bytes();
+    cmd.push(b"ABSTTL");
+    command(out, &cmd);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,6 +168,8 @@ mod tests {
         assert_eq!(rec(&["pexpireat", "k", "10"], Reply::Int(1), 500), "*2 $3 DEL $1 k ");
         assert_eq!(rec(&["getex", "k", "persist"], Reply::Bulk(Bytes::new()), 5), "*2 $7 PERSIST $1 k ");
         assert_eq!(rec(&["getex", "k"], Reply::Bulk(Bytes::new()), 5), "");
+        assert_eq!(rec(&["restore", "k", "10", "p"], Reply::Ok, 5), "*5 $7 restore $1 k $2 15 $1 p $6 ABSTTL ");
+        assert_eq!(rec(&["restore", "k", "3", "p", "absttl"], Reply::Ok, 5), "*2 $3 DEL $1 k ");
     }
 
     #[test]

@@ -21,7 +21,7 @@ use engine::serialize::command;
 use glommio::io::BufferedFile;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 pub const BASE: &str = "tessera-base";
 /// Keys per slice: small enough that a slice of small keys takes microseconds.
@@ -96,10 +96,8 @@ async fn rewrite(shard: &Rc<Shard>) -> Result<(), String> {
     };
     let tmp = dir.join(format!("temp-rewriteaof-{}-{seq}.aof", shard.id));
     let base = BufferedFile::create(&tmp).await.map_err(|e| format!("Can't create {}: {e}", tmp.display()))?;
-    // The instant of the image: no await from the lock check to the snapshots' start.
-    while !shard.locks.borrow().is_idle() {
-        glommio::timer::sleep(Duration::from_micros(200)).await;
-    }
+    // The instant of the image: no await from here to the snapshots' start.
+    shard.snapshot_slot(true).await;
     let watermark = shard.shared.next_txn.load(Ordering::SeqCst);
     {
         let mut aof = shard.aof.borrow_mut();

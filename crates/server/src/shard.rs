@@ -108,6 +108,19 @@ impl Shard {
         self.shared.slots.shard_of(key)
     }
 
+    /// Waits until no snapshot (AOF rewrite or BGSAVE: one at a time) runs
+    /// here and, with `quiet`, until no key is locked; the caller then starts
+    /// its snapshot before it next awaits.
+    pub async fn snapshot_slot(&self, quiet: bool) {
+        loop {
+            let busy = self.data.borrow().dbs.iter().any(|d| d.in_snapshot());
+            if !busy && (!quiet || self.locks.borrow().is_idle()) {
+                return;
+            }
+            glommio::timer::sleep(Duration::from_micros(500)).await;
+        }
+    }
+
     /// Releases locks and lets the waiters they held up proceed, in order.
     pub fn release(&self, keys: &[LockKey], mode: Mode) {
         let granted = self.locks.borrow_mut().release(keys, mode);

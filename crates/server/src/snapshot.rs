@@ -5,10 +5,12 @@
 //! byte buffers, then one thread concatenates them into `temp-<pid>.rdb` in
 //! `dir`, fsyncs it and renames it to `dbfilename`, as Redis does.
 //!
-//! Known limitation: each shard serialises its whole keyspace in one go, so a
-//! large shard stalls its clients for that long (Redis forks instead). A
-//! non-blocking snapshot (copy-on-write or incremental) should replace
-//! `serialise` later; the file writing already runs off the shard threads.
+//! SAVE (and a saving SHUTDOWN) serialises each shard in one go, blocking it,
+//! as Redis's SAVE blocks. BGSAVE instead takes each shard's image from a
+//! snapshot serialised in slices while the shard serves (see `engine::Db`);
+//! each shard's image is of one instant, but shards take theirs at slightly
+//! different instants, so a multi-shard write in flight then may be in one
+//! shard's part and not yet in another's (Redis's fork gives one instant).
 
 use crate::config::Config;
 use crate::dispatch::Client;
@@ -119,6 +121,63 @@ fn serialise(shard: &Shard) -> Part {
     Part { changes: CHANGES.with(Cell::get), dbs }
 }
 
+/// `engine::Db`'s snapshot encoder for RDB.
+fn rdb_entry(out: &mut Vec<u8>, key: &[u8], e: &engine::Entry) {
+    rdb::write_entry(out, key, &e.value, e.expire_at());
+}
+
+/// Serialises this shard's keys as they are at one instant, in slices on
+/// the background queue while the shard keeps serving (`engine::Db`'s
+/// snapshots): what BGSAVE uses, so a big shard stalls nobody.
+async fn serialise_in_background(shard: Rc<Shard>) -> Part {
+    shard.snapshot_slot(false).await;
+    let (changes, mut dbs) = {
+        let mut data = shard.data.borrow_mut();
+        let sizes: Vec<_> = data.dbs.iter().map(|d| (d.len(), d.volatile(), Vec::new())).collect();
+        data.dbs.iter_mut().enumerate().for_each(|(i, d)| d.begin_snapshot(i, rdb_entry));
+        (CHANGES.with(Cell::get), sizes)
+    };
+    for i in 0..dbs.len() {
+        loop {
+            let done = {
+                let mut data = shard.data.borrow_mut();
+                let done = data.dbs[i].snapshot_step(256);
+                for (index, bytes) in data.dbs.iter_mut().filter_map(|d| d.take_snapshot_output()) {
+                    dbs[index].2.extend_from_slice(&bytes);
+                }
+                done
+            };
+            if done {
+                break;
+            }
+            glommio::yield_if_needed().await;
+        }
+    }
+    shard.data.borrow_mut().dbs.iter_mut().for_each(|d| d.end_snapshot());
+    let dbs = dbs.into_iter().enumerate().filter(|d| !d.1 .2.is_empty()).map(|(i, (k, e, b))| (i, k, e, b)).collect();
+    Part { changes, dbs }
+}
+
+/// Every shard's part for a BGSAVE, each from its own background snapshot.
+async fn serialise_all_in_background(shard: &Shard) -> Vec<Part> {
+    let mut waits = Vec::new();
+    for target in 0..shard.shared.shards {
+        let (tx, rx) = crate::mailbox::oneshot();
+        crate::shard::post(shard, target, move |s| {
+            let s = s.rc();
+            let queue = s.background_queue.get().expect("background queue set at start");
+            let task = glommio::spawn_local_into(async move { tx.send(serialise_in_background(s).await) }, queue);
+            task.expect("spawn a snapshot task").detach();
+        });
+        waits.push(rx);
+    }
+    let mut parts = Vec::new();
+    for rx in waits {
+        parts.push(rx.await.expect("a shard dropped its snapshot"));
+    }
+    parts
+}
+
 fn rdb_path(config: &Config) -> PathBuf {
     Path::new(&config.dir).join(&config.dbfilename)
 }
@@ -223,7 +282,7 @@ async fn start_bgsave(shard: &Shard) -> bool {
     STATE.last_bgsave_try.store(unix_secs(), SeqCst);
     log::info!("Background saving started");
     let config = shard.shared.config();
-    let parts = call_all(shard, serialise).await;
+    let parts = serialise_all_in_background(shard).await;
     let spawned = std::thread::Builder::new().name("bgsave".into()).spawn(move || {
         let ok = match write_file(&config, &parts) {
             Ok(()) => {
