@@ -33,6 +33,10 @@ use std::time::{Duration, Instant};
 /// applies the part only if every shard named logged its part whole (or
 /// holds it in a base image: see `aof_rewrite`).
 pub const TXN: &str = "tessera-txn";
+/// `TESSERA-TXN-ABORT <id>`: a shard found its part of this write without
+/// the others' at start and skipped it; the record keeps that decision for
+/// every later start, even once other shards' bases no longer show the write.
+pub const ABORT: &str = "tessera-txn-abort";
 
 /// The manifest: which files make up a shard's log, in order.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -516,10 +520,24 @@ async fn wait_all(shard: &Rc<Shard>, shards: &[usize], sync: bool) {
     }
 }
 
+/// Writes and fsyncs this shard's log.
+pub async fn sync_shard(shard: &Rc<Shard>) {
+    wait_all(shard, &[shard.id], true).await
+}
+
 /// Writes and fsyncs every shard's log: SHUTDOWN and SIGTERM do this before exiting.
 pub async fn sync_all(shard: &Rc<Shard>) {
     let all: Vec<usize> = (0..shard.shared.shards).collect();
     wait_all(shard, &all, true).await
+}
+
+/// Logs that this shard skipped these multi-shard writes at start (see `ABORT`).
+pub fn log_aborted(shard: &Shard, ids: &[String]) {
+    if let Some(aof) = shard.aof.borrow_mut().as_mut() {
+        aof.record(&mut shard.data.borrow_mut(), None, |out| {
+            ids.iter().for_each(|id| command(out, &[ABORT.as_bytes(), id.as_bytes()]))
+        });
+    }
 }
 
 /// Logs a command that names no key (FLUSHALL, SWAPDB ...) on this shard, in database `db`.

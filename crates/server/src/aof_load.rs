@@ -6,7 +6,7 @@
 //! or not at all; a multi-shard write's part replays only if every shard it
 //! touched logged its part whole, which `complete_transactions` finds first.
 
-use crate::aof::{read_manifest, shard_dir, Manifest, TXN};
+use crate::aof::{read_manifest, shard_dir, Manifest, ABORT, TXN};
 use crate::aof_rewrite::BASE;
 use crate::commands::{self, Exec};
 use crate::shard::Shard;
@@ -116,6 +116,8 @@ struct TxnMarks {
     logged: Vec<(String, Vec<usize>)>,
     /// The base's `TESSERA-BASE <run> <next txn>`: writes below it are in the base.
     base: Option<(String, u64)>,
+    /// Writes an earlier start found incomplete and skipped.
+    aborted: Vec<String>,
 }
 
 /// Splits a multi-shard write's id `<start ms>.<pid>-<n>` into run and number.
@@ -152,6 +154,9 @@ fn txn_marks(sdir: &Path, filename: &str) -> Result<TxnMarks, String> {
                 marks.base = Some((String::from_utf8_lossy(&args[1]).into_owned(), below));
             }
             b"exec" => marks.logged.extend(open.take()),
+            n if n == ABORT.as_bytes() && args.len() == 2 => {
+                marks.aborted.push(String::from_utf8_lossy(&args[1]).into_owned())
+            }
             _ => {}
         });
     }
@@ -176,13 +181,15 @@ pub fn complete_transactions(
     })?;
     let logged: Vec<HashSet<&str>> =
         marks.iter().map(|m| m.logged.iter().map(|(id, _)| id.as_str()).collect()).collect();
+    let aborted: HashSet<&str> = marks.iter().flat_map(|m| m.aborted.iter().map(String::as_str)).collect();
     let mut complete = HashSet::new();
     for (id, participants) in marks.iter().flat_map(|m| &m.logged) {
-        let whole = participants.iter().all(|&s| {
-            s < shards
-                && (logged[s].contains(id.as_str())
-                    || marks[s].base.as_ref().is_some_and(|(run, below)| base_holds(run, *below, id)))
-        });
+        let whole = !aborted.contains(id.as_str())
+            && participants.iter().all(|&s| {
+                s < shards
+                    && (logged[s].contains(id.as_str())
+                        || marks[s].base.as_ref().is_some_and(|(run, below)| base_holds(run, *below, id)))
+            });
         if whole {
             complete.insert(id.clone());
         }
@@ -197,12 +204,14 @@ pub fn shards_on_disk(dir: &str, dirname: &str) -> usize {
 }
 
 /// Replay state of one file.
-struct Replay {
+struct Replay<'a> {
+    /// Multi-shard writes whose part was skipped as incomplete (across all files).
+    skipped: &'a mut Vec<String>,
     db: usize,
     /// Commands of an open MULTI, with the database each runs in.
     multi: Option<Vec<(usize, Vec<Bytes>)>>,
     /// The multi-shard write the open MULTI belongs to, and whether it is complete.
-    txn_complete: Option<bool>,
+    txn: Option<(String, bool)>,
 }
 
 /// Applies one command to a shard's data (outside a transaction).
@@ -236,12 +245,23 @@ fn apply(data: &mut ShardData, db: &mut usize, args: &[Bytes]) -> Result<(), Str
     Ok(())
 }
 
+/// What loading a shard's AOF found.
+pub struct Loaded {
+    pub manifest: Option<Manifest>,
+    /// Multi-shard writes whose part here was skipped as incomplete: to be
+    /// logged as aborted (see `aof::ABORT`).
+    pub skipped: Vec<String>,
+}
+
 /// Replays this shard's files into its data, yielding now and then so
-/// INFO and the shard's other duties keep running. Returns the manifest.
-pub async fn load(shard: &Rc<Shard>, complete: &HashSet<String>) -> Result<Option<Manifest>, String> {
+/// INFO and the shard's other duties keep running.
+pub async fn load(shard: &Rc<Shard>, complete: &HashSet<String>) -> Result<Loaded, String> {
     let config = shard.shared.config();
     let dir = shard_dir(&config.dir, &config.aof.dirname, shard.id);
-    let Some(manifest) = read_manifest(&dir, &config.aof.filename)? else { return Ok(None) };
+    let mut skipped = Vec::new();
+    let Some(manifest) = read_manifest(&dir, &config.aof.filename)? else {
+        return Ok(Loaded { manifest: None, skipped });
+    };
     let files = manifest.files();
     for (i, name) in files.iter().enumerate() {
         let path = dir.join(name);
@@ -256,7 +276,7 @@ pub async fn load(shard: &Rc<Shard>, complete: &HashSet<String>) -> Result<Optio
                 path.display()
             ));
         }
-        let mut r = Replay { db: 0, multi: None, txn_complete: None };
+        let mut r = Replay { skipped: &mut skipped, db: 0, multi: None, txn: None };
         let (mut pos, mut done, mut n) = (0, 0, 0u64);
         while pos < report.valid_len {
             let Ok(Parsed::Command(args, next)) = parse_command(&data, pos) else { break };
@@ -293,7 +313,7 @@ pub async fn load(shard: &Rc<Shard>, complete: &HashSet<String>) -> Result<Optio
                 .map_err(|e| format!("Error truncating the AOF file {}: {e}", path.display()))?;
         }
     }
-    Ok(Some(manifest))
+    Ok(Loaded { manifest: Some(manifest), skipped })
 }
 
 fn replay_one(shard: &Shard, r: &mut Replay, args: Vec<Bytes>, complete: &HashSet<String>) -> Result<(), String> {
@@ -302,14 +322,18 @@ fn replay_one(shard: &Shard, r: &mut Replay, args: Vec<Bytes>, complete: &HashSe
     match name.as_slice() {
         n if n == TXN.as_bytes() => {
             let id = String::from_utf8_lossy(args.get(1).map_or(&b""[..], |a| &a[..])).into_owned();
-            r.txn_complete = Some(complete.contains(&id));
+            let whole = complete.contains(&id);
+            r.txn = Some((id, whole));
         }
-        // The base's note of the multi-shard writes it holds: used by `complete_transactions` only.
-        n if n == BASE.as_bytes() => {}
+        // Notes for `complete_transactions` only.
+        n if n == BASE.as_bytes() || n == ABORT.as_bytes() => {}
         b"multi" => r.multi = Some(Vec::new()),
         b"exec" => {
             let queued = r.multi.take().ok_or("EXEC without MULTI")?;
-            if r.txn_complete.take() != Some(false) {
+            let txn = r.txn.take();
+            if let Some((id, false)) = txn {
+                r.skipped.push(id);
+            } else {
                 for (db, args) in queued {
                     let mut db = db;
                     apply(&mut data, &mut db, &args)?;

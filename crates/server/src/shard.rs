@@ -270,9 +270,18 @@ async fn load(shard: &Rc<Shard>, config: &Config, complete_txns: &hashbrown::Has
     if !config.aof.enabled {
         return Ok(());
     }
-    let manifest = crate::aof_load::load(shard, complete_txns).await?;
-    let first = manifest.is_none();
-    crate::aof::start(shard, manifest, false).await?;
+    let loaded = crate::aof_load::load(shard, complete_txns).await?;
+    let first = loaded.manifest.is_none();
+    crate::aof::start(shard, loaded.manifest, false).await?;
+    if !loaded.skipped.is_empty() {
+        log::warn!(
+            "Shard {} skipped {} multi-shard write(s) that other shards had not logged whole",
+            shard.id,
+            loaded.skipped.len()
+        );
+        crate::aof::log_aborted(shard, &loaded.skipped);
+        crate::aof::sync_shard(shard).await;
+    }
     if first {
         // A first start with the AOF on: its base is the data loaded from the RDB file, if any.
         crate::aof_rewrite::start(shard).map_err(|e| e.to_string())?;
