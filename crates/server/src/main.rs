@@ -83,6 +83,10 @@ fn check_bind(bind: &[String], port: u16) -> Result<(), String> {
 
 fn run() -> Result<(), String> {
     let argv: Vec<String> = std::env::args().collect();
+    // As redis-check-aof is redis-server under another name: `tessera-check-aof` may be a link to this binary.
+    if argv[0].ends_with("tessera-check-aof") {
+        std::process::exit(aof_load::check_aof(&argv[1..]));
+    }
     if argv.get(1).is_some_and(|a| a == "--check-aof") {
         std::process::exit(aof_load::check_aof(&argv[2..]));
     }
