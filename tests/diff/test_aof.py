@@ -220,15 +220,19 @@ def dump(conn, dbs=16):
                 contents = sorted(contents)
             elif t == b"hash":
                 contents = sorted(zip(contents[::2], contents[1::2]))
-            # raw vs embstr is not kept across a restart (not by Redis either: its
-            # rewrite logs SET, its RDB load makes short strings embstr).
-            enc = b"str" if enc in (b"raw", b"embstr") else enc
             out[(db, k)] = (t, enc, contents, pexp)
     ok(conn, "SELECT", "0")
     return out
 
 
-def diff_dumps(got, want, ttl_tolerance=0):
+def loose(entry):
+    """A string's encoding (int, embstr, raw) is not kept across a restart, by
+    Redis neither: its rewrite logs SET, and loading makes short strings embstr
+    and integers int. Collections keep theirs."""
+    return entry if entry[0] != b"string" else (entry[0], b"*", *entry[2:])
+
+
+def diff_dumps(got, want, ttl_tolerance=0, exact_strings=False):
     """The differences between two dumps, as readable lines (empty: equal)."""
     lines = []
     for key in sorted(set(got) | set(want)):
@@ -236,6 +240,8 @@ def diff_dumps(got, want, ttl_tolerance=0):
         if g is None or w is None:
             lines.append("%r: only in %s" % (key, "got" if w is None else "want"))
             continue
+        if not exact_strings:
+            g, w = loose(g), loose(w)
         if g[:3] != w[:3]:
             lines.append("%r: got %r, want %r" % (key, g[:3], w[:3]))
         gt, wt = g[3], w[3]
@@ -244,8 +250,8 @@ def diff_dumps(got, want, ttl_tolerance=0):
     return lines
 
 
-def assert_same(got, want, ttl_tolerance=0):
-    lines = diff_dumps(got, want, ttl_tolerance)
+def assert_same(got, want, ttl_tolerance=0, exact_strings=False):
+    lines = diff_dumps(got, want, ttl_tolerance, exact_strings)
     assert not lines, "%d differences:\n  %s" % (len(lines), "\n  ".join(lines[:40]))
 
 
@@ -361,9 +367,9 @@ SEQUENCE = [
 ]
 
 
-def run_sequence(tc, rc):
-    """Runs SEQUENCE on Tessera (tc) and Redis (rc), comparing replies."""
-    for cmd in SEQUENCE:
+def run_sequence(tc, rc, seq=SEQUENCE):
+    """Runs `seq` on Tessera (tc) and Redis (rc), comparing replies."""
+    for cmd in seq:
         if isinstance(cmd, Popped):
             popped = value(tc.send(*cmd.args))
             if popped is not None:
@@ -381,11 +387,32 @@ def run_sequence(tc, rc):
                 assert a == b, (cmd, "tessera", a, "redis", b)
 
 
-def test_restart_keeps_every_type_and_ttl(tessera, redis, shards):
+def rewrite(tc):
+    """BGREWRITEAOF and wait until it is done."""
+    wait_for(lambda: info(tc)["aof_rewrite_in_progress"] == "0", what="an earlier rewrite")
+    done = int(info(tc)["aof_rewrites"])
+    assert tc.send("BGREWRITEAOF") == ("+", b"Background append only file rewriting started")
+    wait_for(lambda: info(tc)["aof_rewrite_in_progress"] == "0" and int(info(tc)["aof_rewrites"]) > done,
+             what="the rewrite")
+    assert info(tc)["aof_last_bgrewrite_status"] == "ok"
+
+
+@pytest.mark.parametrize("base", [False, True], ids=["incr", "rewritten"])
+def test_restart_keeps_every_type_and_ttl(tessera, redis, shards, base):
+    """With `base`, a BGREWRITEAOF in the middle of the sequence: the base
+    holds an image of every type and TTL, the incr file the rest."""
     t = tessera(shards)
     r = redis()
     tc, rc = t.connect(), r.connect()
-    run_sequence(tc, rc)
+    if base:
+        half = len(SEQUENCE) // 2
+        while SEQUENCE[half - 1] != ("SELECT", "0"):  # not inside a MULTI or another db
+            half += 1
+        run_sequence(tc, rc, SEQUENCE[:half])
+        rewrite(tc)
+        run_sequence(tc, rc, SEQUENCE[half:])
+    else:
+        run_sequence(tc, rc)
     before = dump(tc)
     live = dump(rc)
     # The data reaches every type and encoding the test is about.
@@ -396,7 +423,7 @@ def test_restart_keeps_every_type_and_ttl(tessera, redis, shards):
     assert len({db for db, _ in before}) >= 5
     assert before[(0, b"t6")][3] == EXPIREAT_S * 1000 and before[(0, b"t8")][3] == PXAT_MS
     # Relative TTLs were set a moment apart on the two servers.
-    assert_same(before, live, ttl_tolerance=10_000)
+    assert_same(before, live, ttl_tolerance=10_000, exact_strings=True)
     tc.close()
     t.restart()
     tc = t.connect()
@@ -437,8 +464,8 @@ def test_keys_expired_while_down_stay_gone(tessera, shards):
     t.shutdown()
     # Nothing to poll while the server is down: wait out the TTLs.
     time.sleep(max(0, deadline_ms / 1000 - time.time()) + 0.2)
-    want = {(db, b"keep"): (b"string", b"str", b"y", -1) for db in (0, 2)}
-    want.update({(db, b"long"): (b"string", b"str", b"z", long_ttl[db]) for db in (0, 2)})
+    want = {(db, b"keep"): (b"string", b"embstr", b"y", -1) for db in (0, 2)}
+    want.update({(db, b"long"): (b"string", b"embstr", b"z", long_ttl[db]) for db in (0, 2)})
     for _ in range(2):
         t.start()
         tc = t.connect()
@@ -556,6 +583,15 @@ def test_truncated_tail(tessera, shards):
     tc.close()
     t.restart()
     assert_same(dump(t.connect()), before)
+    # A transaction without its EXEC at the tail is torn too: none of it applies.
+    t.shutdown()
+    size = os.path.getsize(path)
+    with open(path, "ab") as f:
+        f.write(encode("MULTI") + encode("SET", "k1", "changed") + encode("SET", "inmulti", "x"))
+    t.start()
+    assert os.path.getsize(path) == size
+    tc = t.connect()
+    assert_same(dump(tc), before)
 
 
 # -- 5. corruption in the middle; --check-aof ------------------------------------
@@ -846,3 +882,50 @@ def test_other_shard_count_is_refused(tessera):
         assert "written by 3 shards" in out and "--shards 3" in out, out
     t.start()  # the right count still starts, with the data
     assert_same(dump(t.connect()), want)
+
+
+# -- bugs found (xfail until fixed) -------------------------------------------------------
+
+@pytest.mark.xfail(strict=True, reason="SORT ... STORE that runs on one shard is logged verbatim as SORT, which "
+                   "replay does not know: the next start fails with \"Unknown command 'sort' reading the append "
+                   "only file ...\" (inside MULTI, or with BY keys on other shards, it is logged as DEL+RPUSH)")
+def test_sort_store_survives_restart(tessera, shards):
+    t = tessera(shards)
+    tc = t.connect()
+    ok(tc, "RPUSH", "tosort", "3", "1", "2")
+    assert tc.send("SORT", "tosort", "STORE", "sorted") == (":", 3)
+    tc.close()
+    t.restart()
+    assert value(t.connect().send("LRANGE", "sorted", "0", "-1")) == [b"1", b"2", b"3"]
+
+
+@pytest.mark.xfail(strict=True, reason="RESTORE key <relative ttl ms> payload is logged verbatim; replay runs with "
+                   "the clock at 0, so the TTL becomes an absolute time in 1970 and the key is gone after a restart "
+                   "(it should be logged with ABSTTL / a PEXPIREAT, as EXPIRE is)")
+def test_restore_with_ttl_survives_restart(tessera, shards):
+    t = tessera(shards)
+    tc = t.connect()
+    ok(tc, "SET", "x", "hello")
+    payload = value(tc.send("DUMP", "x"))
+    assert tc.send("RESTORE", "y", "100000000", payload) == ("+", b"OK")
+    assert tc.send("RESTORE", "z", "0", payload) == ("+", b"OK")
+    want = dump(tc)
+    assert want[(0, b"y")][3] > time.time() * 1000
+    tc.close()
+    t.restart()
+    assert_same(dump(t.connect()), want)
+
+
+@pytest.mark.xfail(strict=True, reason="PFCOUNT caches the cardinality in the HLL header (visible to GET/DUMP) but "
+                   "is not logged; Redis 7.0 propagates PFCOUNT to the AOF, so its GET after a restart shows the "
+                   "cached value (card bytes 01 00.., valid) while Tessera's shows an invalid cache (.. 80)")
+def test_pfcount_cache_survives_restart(tessera, redis, shards):
+    t = tessera(shards)
+    tc, rc = t.connect(), redis().connect()
+    for c in (tc, rc):
+        ok(c, "PFADD", "h", "a", "b")
+        assert c.send("PFCOUNT", "h") == (":", 2)
+    assert tc.send("GET", "h") == rc.send("GET", "h")
+    tc.close()
+    t.restart()
+    assert t.connect().send("GET", "h") == rc.send("GET", "h")
