@@ -518,31 +518,65 @@ class Writer(threading.Thread):
         return len(self.sets) + self.incrs + len(self.pushed)
 
 
-def test_kill9_loses_no_acknowledged_write(tessera, shards):
-    t = tessera(shards, "--appendfsync", "always")
-    writers = [Writer(t.port, i) for i in range(4)]
-    for w in writers:
-        w.start()
-    wait_for(lambda: all(w.acked() >= 60 for w in writers) or any(w.error for w in writers), 60, "writes")
-    t.kill9()  # while every writer has a command in flight
-    for w in writers:
-        w.join(10)
-        assert not w.is_alive() and w.error is None, w.error
-    t.start()
-    tc = t.connect()
+def check_acknowledged(tc, writers):
+    """Every write a Writer saw acknowledged is there after the restart."""
     for w in writers:
         keys = [k for k, _ in w.sets]
         vals = value(tc.send("MGET", *keys)) if keys else []
         missing = [(k, v, g) for (k, v), g in zip(w.sets, vals) if g != v.encode()]
         assert not missing, "acknowledged SETs lost: %r" % missing[:5]
         # At most the one SET in flight beyond the acknowledged ones.
-        extra = tc.send("EXISTS", "key:%d:%d" % (w.tid, len(w.sets) + 1))
-        assert extra == (":", 0)
+        n = len(value(tc.send("KEYS", "key:%d:*" % w.tid)))
+        assert len(w.sets) <= n <= len(w.sets) + 1, (w.tid, len(w.sets), n)
         ctr = int(value(tc.send("GET", "ctr:%d" % w.tid)) or 0)
         assert w.incrs <= ctr <= w.incrs + 1, (w.tid, w.incrs, ctr)
         lst = [x.decode() for x in value(tc.send("LRANGE", "list:%d" % w.tid, "0", "-1"))]
         assert lst[:len(w.pushed)] == w.pushed and len(lst) <= len(w.pushed) + 1, (w.tid, len(w.pushed), len(lst))
+
+
+def stop_writers(writers):
+    for w in writers:
+        w.join(10)
+        assert not w.is_alive() and w.error is None, w.error
+
+
+def test_kill9_loses_no_acknowledged_write(tessera, shards):
+    # kill -9 keeps what reached the kernel, so this checks that an acknowledged
+    # write had been written (fsync itself would take a power cut to test).
+    t = tessera(shards, "--appendfsync", "always")
+    writers = [Writer(t.port, i) for i in range(4)]
+    for w in writers:
+        w.start()
+    wait_for(lambda: all(w.acked() >= 60 for w in writers) or any(w.error for w in writers), 60, "writes")
+    t.kill9()  # while every writer has a command in flight
+    stop_writers(writers)
     assert sum(w.acked() for w in writers) >= 240
+    t.start()
+    check_acknowledged(t.connect(), writers)
+
+
+def test_kill9_during_rewrite_loses_no_acknowledged_write(tessera):
+    """A crash while rewrites come and go (base written, manifest switched,
+    old files removed) leaves a loadable AOF with every acknowledged write."""
+    t = tessera(3, "--appendfsync", "always")
+    tc = t.connect()
+    pipeline(tc, [("SET", "pad:%d" % i, "x" * 100) for i in range(3000)])
+    wait_for(lambda: info(tc)["aof_rewrite_in_progress"] == "0", what="the first rewrite")
+    writers = [Writer(t.port, i) for i in range(3)]
+    for w in writers:
+        w.start()
+    wait_for(lambda: all(w.acked() >= 30 for w in writers), 60, "writes")
+    rewrite(tc)  # one whole rewrite under load
+    wait_for(lambda: all(w.acked() >= 60 for w in writers), 60, "writes")
+    reply = tc.send("BGREWRITEAOF")
+    assert reply == ("+", b"Background append only file rewriting started"), reply
+    t.kill9()  # most likely while that rewrite runs
+    stop_writers(writers)
+    t.start()
+    tc = t.connect()
+    check_acknowledged(tc, writers)
+    assert tc.send("GET", "pad:2999") == ("$", b"x" * 100)
+    assert len(value(tc.send("KEYS", "pad:*"))) == 3000
 
 
 # -- 4. truncated tail --------------------------------------------------------
@@ -828,12 +862,18 @@ def test_config_set_appendonly_at_run_time(tessera, shards):
     assert tc.send("CONFIG", "SET", "appendonly", "yes") == ("+", b"OK")
     assert tc.send("CONFIG", "GET", "appendonly") == ("*", [("$", b"appendonly"), ("$", b"yes")])
 
+    def has_base(s):
+        try:
+            return any(typ == "b" and os.path.exists(os.path.join(t.shard_dir(s), n)) for n, typ in t.manifest(s))
+        except FileNotFoundError:
+            return False
+
     def written():
+        # aof_rewrites is the least of the shards': every shard wrote its image.
         st = info(tc)
-        return st["aof_rewrite_in_progress"] == "0" and st["aof_enabled"] == "1" and all(
-            os.path.exists(t.shard_dir(s)) and any(typ == "b" and os.path.exists(os.path.join(t.shard_dir(s), n))
-                                                   for n, typ in t.manifest(s)) for s in range(shards))
+        return st["aof_rewrite_in_progress"] == "0" and st["aof_enabled"] == "1" and int(st["aof_rewrites"]) >= 1
     wait_for(written, 30, "the first AOF image")
+    assert all(has_base(s) for s in range(shards))
     st = info(tc)
     for field in INFO_FIELDS:
         assert field in st, field
@@ -929,3 +969,21 @@ def test_pfcount_cache_survives_restart(tessera, redis, shards):
     tc.close()
     t.restart()
     assert t.connect().send("GET", "h") == rc.send("GET", "h")
+
+
+@pytest.mark.xfail(strict=True, reason="CONFIG SET appendonly yes replies OK before the shards have turned the AOF "
+                   "on: an INFO right after it shows aof_enabled:0 and aof_rewrite_in_progress:0 (about 1 time in 5 "
+                   "with 3 shards), so a client waiting for aof_rewrite_in_progress:0 may stop before the first image "
+                   "is even started; Redis starts the rewrite before replying (aof_enabled:1, in progress)")
+def test_config_set_appendonly_reports_the_rewrite_at_once(tessera):
+    t = tessera(3, appendonly="no")
+    tc = t.connect()
+    pipeline(tc, [("SET", "k%d" % i, "v") for i in range(300)])
+    for _ in range(60):  # stops at the first INFO that misses the rewrite
+        assert tc.send("CONFIG", "SET", "appendonly", "yes") == ("+", b"OK")
+        st = info(tc)
+        assert st["aof_enabled"] == "1" and (st["aof_rewrite_in_progress"] == "1" or int(st["aof_rewrites"]) >= 1), st
+        wait_for(lambda: info(tc)["aof_rewrite_in_progress"] == "0" and int(info(tc)["aof_rewrites"]) >= 1,
+                 what="the image")
+        assert tc.send("CONFIG", "SET", "appendonly", "no") == ("+", b"OK")
+        wait_for(lambda: info(tc)["aof_enabled"] == "0", what="appendonly no")
