@@ -359,7 +359,10 @@ SEQUENCE = [
     ("MULTI",), ("SET", "m1", "1"), ("INCR", "m1"), ("RPUSH", "ml", "x"), ("SELECT", "7"), ("SET", "in7", "seven"),
     ("SELECT", "0"), ("SET", "c", "multi-c"), ("EXEC",),
     ("MULTI",), ("SET", "m2", "1"), ("DISCARD",),
-    ("RPUSH", "tosort", "3", "1", "2", "10"),
+    ("RPUSH", "tosort", "3", "1", "2", "10"), ("SET", "w_1", "9"), ("SET", "w_2", "8"), ("SET", "w_3", "7"),
+    # SORT ... STORE outside MULTI: see test_sort_store_survives_restart.
+    ("MULTI",), ("SORT", "tosort", "STORE", "sorted"), ("SORT", "tosort", "BY", "w_*", "DESC", "STORE", "d"),
+    ("EXEC",),
     ("DEL", "b", "c"), ("SADD", "b", "1", "2", "x"), ("SADD", "c", "2", "3", "y"), ("SUNIONSTORE", "a", "b", "c"),
     ("SINTERSTORE", "sinter", "b", "c"), ("SDIFFSTORE", "b", "b", "c"), ("ZUNIONSTORE", "zu", "2", "z", "zbig"),
     ("LMOVE", "lcross", "d", "LEFT", "LEFT"), ("SET", "x1", "1"), ("DEL", "x1", "a", "nosuch"),
