@@ -955,6 +955,47 @@ def test_config_set_appendonly_at_run_time(tessera, shards):
     assert got[(0, b"after")][2] == b"1" and len(got) == len(before) + 1
 
 
+def test_config_set_appendonly_no_stops_logging(tessera, shards):
+    t = tessera(shards)
+    tc = t.connect()
+    ok(tc, "SET", "a", "1")
+    ok(tc, "RPUSH", "l", "x")
+    want = dump(tc)
+    assert tc.send("CONFIG", "SET", "appendonly", "no") == ("+", b"OK")
+    wait_for(lambda: info(tc)["aof_enabled"] == "0", what="aof_enabled:0")
+    ok(tc, "SET", "b", "2")
+    ok(tc, "RPUSH", "l", "y")
+    tc.close()
+    t.kill9()
+    t.start()  # still --appendonly yes: the log as it was when it was turned off
+    assert_same(dump(t.connect()), want)
+
+
+def test_first_start_with_aof_loads_the_rdb(tessera, shards):
+    """Redis's migration path: appendonly yes on a dir with dump.rdb and no AOF
+    loads the RDB and writes it as the first AOF image."""
+    t = tessera(shards, appendonly="no")
+    tc = t.connect()
+    ok(tc, "SET", "a", "1", "EX", "1000")
+    ok(tc, "HSET", "h", "f", "v")
+    ok(tc, "SELECT", "2")
+    ok(tc, "ZADD", "z", "1", "m")
+    ok(tc, "SAVE")
+    want = dump(tc)
+    tc.close()
+    t.shutdown()
+    t.args[t.args.index("--appendonly") + 1] = "yes"
+    t.start()
+    tc = t.connect()
+    assert_same(dump(tc), want)
+    wait_for(lambda: info(tc)["aof_rewrite_in_progress"] == "0" and int(info(tc)["aof_rewrites"]) >= 1,
+             what="the first image")
+    tc.close()
+    t.kill9()
+    os.remove(os.path.join(t.dir, "dump.rdb"))
+    t.start()  # from the AOF alone
+    assert_same(dump(t.connect()), want)
+
 # -- 9. SIGTERM ------------------------------------------------------------------------
 
 def test_sigterm_flushes_and_exits_cleanly(tessera, shards):
