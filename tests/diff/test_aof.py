@@ -362,7 +362,7 @@ SEQUENCE = [
     ("SELECT", "0"), ("SET", "c", "multi-c"), ("EXEC",),
     ("MULTI",), ("SET", "m2", "1"), ("DISCARD",),
     ("RPUSH", "tosort", "3", "1", "2", "10"), ("SET", "w_1", "9"), ("SET", "w_2", "8"), ("SET", "w_3", "7"),
-    # SORT ... STORE outside MULTI: see test_sort_store_survives_restart.
+    ("SORT", "tosort", "STORE", "sorted"), ("SORT", "tosort", "BY", "w_*", "DESC", "STORE", "d2"),
     ("MULTI",), ("SORT", "tosort", "STORE", "sorted"), ("SORT", "tosort", "BY", "w_*", "DESC", "STORE", "d"),
     ("EXEC",),
     ("DEL", "b", "c"), ("SADD", "b", "1", "2", "x"), ("SADD", "c", "2", "3", "y"), ("SUNIONSTORE", "a", "b", "c"),
@@ -1025,11 +1025,8 @@ def test_other_shard_count_is_refused(tessera):
     assert_same(dump(t.connect()), want)
 
 
-# -- bugs found (xfail until fixed) -------------------------------------------------------
+# -- cases that were bugs ----------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="SORT ... STORE that runs on one shard is logged verbatim as SORT, which "
-                   "replay does not know: the next start fails with \"Unknown command 'sort' reading the append "
-                   "only file ...\" (inside MULTI, or with BY keys on other shards, it is logged as DEL+RPUSH)")
 def test_sort_store_survives_restart(tessera, shards):
     t = tessera(shards)
     tc = t.connect()
@@ -1040,9 +1037,6 @@ def test_sort_store_survives_restart(tessera, shards):
     assert value(t.connect().send("LRANGE", "sorted", "0", "-1")) == [b"1", b"2", b"3"]
 
 
-@pytest.mark.xfail(strict=True, reason="RESTORE key <relative ttl ms> payload is logged verbatim; replay runs with "
-                   "the clock at 0, so the TTL becomes an absolute time in 1970 and the key is gone after a restart "
-                   "(it should be logged with ABSTTL / a PEXPIREAT, as EXPIRE is)")
 def test_restore_with_ttl_survives_restart(tessera, shards):
     t = tessera(shards)
     tc = t.connect()
@@ -1057,9 +1051,6 @@ def test_restore_with_ttl_survives_restart(tessera, shards):
     assert_same(dump(t.connect()), want)
 
 
-@pytest.mark.xfail(strict=True, reason="PFCOUNT caches the cardinality in the HLL header (visible to GET/DUMP) but "
-                   "is not logged; Redis 7.0 propagates PFCOUNT to the AOF, so its GET after a restart shows the "
-                   "cached value (card bytes 01 00.., valid) while Tessera's shows an invalid cache (.. 80)")
 def test_pfcount_cache_survives_restart(tessera, redis, shards):
     t = tessera(shards)
     tc, rc = t.connect(), redis().connect()
@@ -1072,10 +1063,6 @@ def test_pfcount_cache_survives_restart(tessera, redis, shards):
     assert t.connect().send("GET", "h") == rc.send("GET", "h")
 
 
-@pytest.mark.xfail(strict=True, reason="CONFIG SET appendonly yes replies OK before the shards have turned the AOF "
-                   "on: an INFO right after it shows aof_enabled:0 and aof_rewrite_in_progress:0 (about 1 time in 5 "
-                   "with 3 shards), so a client waiting for aof_rewrite_in_progress:0 may stop before the first image "
-                   "is even started; Redis starts the rewrite before replying (aof_enabled:1, in progress)")
 def test_config_set_appendonly_reports_the_rewrite_at_once(tessera):
     t = tessera(3, appendonly="no")
     tc = t.connect()

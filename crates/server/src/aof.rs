@@ -648,9 +648,10 @@ pub async fn start(shard: &Rc<Shard>, manifest: Option<Manifest>, fresh: bool) -
 }
 
 /// CONFIG SET of the AOF's directives: a new fsync policy applies from the
-/// next flush round; `appendonly yes` starts logging on every shard and
-/// writes a first image (a rewrite), `appendonly no` flushes and stops.
-pub fn config_changed(shard: &Rc<Shard>, old: &crate::config::AofConfig, new: &crate::config::AofConfig) {
+/// next flush round; `appendonly yes` starts logging on every shard and a
+/// first image (a rewrite) before the reply, as Redis starts its rewrite
+/// before it replies; `appendonly no` flushes and stops.
+pub async fn config_changed(shard: &Rc<Shard>, old: &crate::config::AofConfig, new: &crate::config::AofConfig) {
     shard.shared.set_fsync(new.fsync);
     if old.enabled == new.enabled {
         return;
@@ -659,24 +660,28 @@ pub fn config_changed(shard: &Rc<Shard>, old: &crate::config::AofConfig, new: &c
         shard.shared.aof_on.store(false, Ordering::Release);
     }
     let on = new.enabled;
+    let mut waits = Vec::new();
     for target in 0..shard.shared.shards {
+        let (tx, rx) = oneshot();
         post(shard, target, move |s| {
             let s = s.rc();
             let queue = s.conn_queue.get().expect("conn queue set at start");
-            let task = glommio::spawn_local_into(
-                async move {
-                    if on {
-                        turn_on(&s).await
-                    } else {
-                        turn_off(&s).await
-                    }
-                },
-                queue,
-            );
-            if let Ok(t) = task {
+            let task = async move {
+                if on {
+                    turn_on(&s).await
+                } else {
+                    turn_off(&s).await
+                }
+                tx.send(());
+            };
+            if let Ok(t) = glommio::spawn_local_into(task, queue) {
                 t.detach();
             }
         });
+        waits.push(rx);
+    }
+    for rx in waits {
+        let _ = rx.await;
     }
 }
 

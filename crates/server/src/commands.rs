@@ -423,7 +423,7 @@ pub static COMMANDS: &[Command] = &[
     server!("unwatch", 1, NOSCRIPT | LOADING | STALE | FAST, "transactions", crate::watch::unwatch_cmd),
     // Server.
     server!("info", -1, LOADING | STALE, "server", srv::info),
-    local!("config", -2, ADMIN | NOSCRIPT | LOADING | STALE, "server", srv::config),
+    server!("config", -2, ADMIN | NOSCRIPT | LOADING | STALE, "server", srv::config),
     local!("time", 1, LOADING | STALE | FAST, "server", srv::time),
     server!("bgrewriteaof", 1, ADMIN | NOSCRIPT, "server", crate::aof_rewrite::bgrewriteaof),
     local!("lastsave", 1, LOADING | STALE | FAST, "server", crate::snapshot::lastsave),

@@ -452,7 +452,7 @@ pub async fn info(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
     Reply::Verbatim(Bytes::from(text))
 }
 
-pub fn config(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
+pub async fn config(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
     let sub = lower(&args[1]);
     match sub.as_str() {
         "get" if args.len() >= 3 => {
@@ -509,7 +509,7 @@ pub fn config(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
             config.apply_limits();
             let new_aof = config.aof.clone();
             *shard.shared.config.write().expect("config lock") = config;
-            crate::aof::config_changed(shard, &old_aof, &new_aof);
+            crate::aof::config_changed(shard, &old_aof, &new_aof).await;
             Reply::Ok
         }
         "resetstat" if args.len() == 2 => Reply::Ok,
