@@ -87,9 +87,9 @@ fn bad_bind_address_and_bad_flags_are_clear_errors() {
     let out = Command::new(binary()).args(["--port", "1", "--bind", "no.such.host.invalid"]).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("Invalid bind address"));
-    let out = Command::new(binary()).args(["--appendonly", "yes"]).output().unwrap();
+    let out = Command::new(binary()).args(["--appendfsync", "sometimes"]).output().unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("appendonly"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("appendfsync"));
 }
 
 fn cpu_ticks(pid: u32) -> u64 {
