@@ -96,6 +96,17 @@ async fn rewrite(shard: &Rc<Shard>) -> Result<(), String> {
     };
     let tmp = dir.join(format!("temp-rewriteaof-{}-{seq}.aof", shard.id));
     let base = BufferedFile::create(&tmp).await.map_err(|e| format!("Can't create {}: {e}", tmp.display()))?;
+    // Until the base is done, a restart replays the old files and the new one:
+    // the manifest names the new one before anything is written to it.
+    let (on_disk, mut during) = {
+        let aof = shard.aof.borrow();
+        let a = aof.as_ref().ok_or("AOF turned off")?;
+        (a.manifest_on_disk, a.manifest.clone())
+    };
+    during.incrs.push(incr.clone());
+    if on_disk {
+        store_manifest(&dir, &filename, during, None, Vec::new()).await?;
+    }
     // The instant of the image: no await from here to the snapshots' start.
     shard.snapshot_slot(true).await;
     let watermark = shard.shared.next_txn.load(Ordering::SeqCst);
@@ -104,10 +115,6 @@ async fn rewrite(shard: &Rc<Shard>) -> Result<(), String> {
         let a = aof.as_mut().ok_or("AOF turned off")?;
         a.switch_file(file);
         a.manifest.incrs.push(incr.clone());
-        // Until the base is done, a restart replays the old files and the new one.
-        if a.manifest_on_disk {
-            write_manifest(&dir, &filename, &a.manifest).map_err(|e| format!("Can't write the AOF manifest: {e}"))?;
-        }
         let mut data = shard.data.borrow_mut();
         for (i, db) in data.dbs.iter_mut().enumerate() {
             db.begin_snapshot(i, engine::serialize::entry);
@@ -119,6 +126,7 @@ async fn rewrite(shard: &Rc<Shard>) -> Result<(), String> {
     command(&mut buf, &[BASE.as_bytes(), shard.shared.run_token().as_bytes(), watermark.to_string().as_bytes()]);
     let (mut pos, mut selected) = (0u64, None);
     let databases = shard.data.borrow().dbs.len();
+    let mut pacer = crate::shard::Pacer::start();
     for i in 0..databases {
         loop {
             let (done, output) = {
@@ -142,7 +150,7 @@ async fn rewrite(shard: &Rc<Shard>) -> Result<(), String> {
             if done {
                 break;
             }
-            glommio::yield_if_needed().await;
+            pacer.pause_if_due().await;
         }
     }
     let base_len = pos + buf.len() as u64;
@@ -150,22 +158,43 @@ async fn rewrite(shard: &Rc<Shard>) -> Result<(), String> {
     base.fdatasync().await.map_err(|e| format!("Can't fsync {}: {e}", tmp.display()))?;
     base.close().await.map_err(|e| format!("Can't close {}: {e}", tmp.display()))?;
     let base_name = format!("{filename}.{seq}.base.aof");
-    std::fs::rename(&tmp, dir.join(&base_name)).map_err(|e| format!("Can't rename the new base file: {e}"))?;
-
-    let keep = {
-        let mut aof = shard.aof.borrow_mut();
-        let a = aof.as_mut().ok_or("AOF turned off")?;
-        // Files added while this ran (none today) stay after ours.
-        let at = a.manifest.incrs.iter().position(|f| *f == incr).unwrap_or(0);
-        a.manifest.base = Some(base_name);
-        a.manifest.incrs.drain(..at);
-        write_manifest(&dir, &filename, &a.manifest).map_err(|e| format!("Can't write the AOF manifest: {e}"))?;
-        a.manifest_on_disk = true;
-        a.base_size = base_len;
-        a.manifest.files()
-    };
-    remove_other_files(&dir, &filename, &keep);
+    let mut done = shard.aof.borrow().as_ref().ok_or("AOF turned off")?.manifest.clone();
+    // Files added while this ran (none today) stay after ours.
+    let at = done.incrs.iter().position(|f| *f == incr).unwrap_or(0);
+    done.base = Some(base_name.clone());
+    done.incrs.drain(..at);
+    store_manifest(&dir, &filename, done.clone(), Some((tmp, base_name)), done.files()).await?;
+    let mut aof = shard.aof.borrow_mut();
+    let a = aof.as_mut().ok_or("AOF turned off")?;
+    a.manifest = done;
+    a.manifest_on_disk = true;
+    a.base_size = base_len;
     Ok(())
+}
+
+/// Off the shard's thread (a rename, fsyncs and unlinking old files can take
+/// milliseconds): renames the new base into place if given, writes the
+/// manifest, then deletes files it no longer names unless `keep` is empty.
+async fn store_manifest(
+    dir: &std::path::Path,
+    filename: &str,
+    manifest: aof::Manifest,
+    rename: Option<(std::path::PathBuf, String)>,
+    keep: Vec<String>,
+) -> Result<(), String> {
+    let (dir, filename) = (dir.to_path_buf(), filename.to_string());
+    glommio::executor()
+        .spawn_blocking(move || {
+            if let Some((from, to)) = rename {
+                std::fs::rename(&from, dir.join(to)).map_err(|e| format!("Can't rename the new base file: {e}"))?;
+            }
+            write_manifest(&dir, &filename, &manifest).map_err(|e| format!("Can't write the AOF manifest: {e}"))?;
+            if !keep.is_empty() {
+                remove_other_files(&dir, &filename, &keep);
+            }
+            Ok(())
+        })
+        .await
 }
 
 async fn write(file: &BufferedFile, bytes: Vec<u8>, pos: u64) -> Result<u64, String> {

@@ -137,6 +137,7 @@ async fn serialise_in_background(shard: Rc<Shard>) -> Part {
         data.dbs.iter_mut().enumerate().for_each(|(i, d)| d.begin_snapshot(i, rdb_entry));
         (CHANGES.with(Cell::get), sizes)
     };
+    let mut pacer = crate::shard::Pacer::start();
     for i in 0..dbs.len() {
         loop {
             let done = {
@@ -150,7 +151,7 @@ async fn serialise_in_background(shard: Rc<Shard>) -> Part {
             if done {
                 break;
             }
-            glommio::yield_if_needed().await;
+            pacer.pause_if_due().await;
         }
     }
     shard.data.borrow_mut().dbs.iter_mut().for_each(|d| d.end_snapshot());
