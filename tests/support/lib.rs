@@ -73,11 +73,14 @@ impl Server {
             });
         let stderr = child.stderr.take().expect("piped stderr");
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), String>>();
+        // Shared so a start-up that times out can show how far the server got.
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let seen = log.clone();
         std::thread::spawn(move || {
             use std::io::BufRead;
-            let mut log = String::new();
             let mut ready = Some(ready_tx);
             for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut log = seen.lock().unwrap_or_else(|e| e.into_inner());
                 log.push_str(&line);
                 log.push('\n');
                 if line.contains("Ready to accept connections") {
@@ -88,13 +91,17 @@ impl Server {
             }
             // The log ended (the server exited) before it was ready.
             if let Some(tx) = ready {
-                let _ = tx.send(Err(log));
+                let _ = tx.send(Err(seen.lock().unwrap_or_else(|e| e.into_inner()).clone()));
             }
         });
         match ready_rx.recv_timeout(Duration::from_secs(20)) {
             Ok(Ok(())) => {}
             Ok(Err(log)) => panic!("tessera exited during start-up ({:?}): {log}", child.wait()),
-            Err(_) => panic!("tessera did not start listening on port {port}"),
+            Err(_) => {
+                let log = log.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                let _ = child.kill();
+                panic!("tessera did not start listening on port {port} within 20 s; its log so far:\n{log}")
+            }
         }
         assert!(TcpStream::connect(("127.0.0.1", port)).is_ok(), "tessera is ready but port {port} refuses");
         Server { port, child }
