@@ -202,8 +202,8 @@ pub async fn call_all<T: Send + 'static>(
 }
 
 /// Builds and runs shard `id` on the current thread (called inside its executor).
-/// Reports start-up success or failure through `started`.
-/// Reports start-up twice through `started`: once listening, once its data is loaded.
+/// Reports start-up twice through `started`: once listening, once its data is
+/// loaded (or the failure of either).
 pub async fn run(
     id: usize,
     shared: Arc<Shared>,
