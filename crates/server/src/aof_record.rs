@@ -9,12 +9,6 @@ use engine::args::eq_ic;
 use engine::serialize::command;
 use resp::Reply;
 
-/// Read commands that still change what a key holds, and are logged as
-/// Redis propagates them: PFCOUNT caches the count in the HLL's header.
-pub fn logged_read(name: &str) -> bool {
-    name == "pfcount"
-}
-
 /// Appends the record of command `name` (lower case, as in the command
 /// table) that ran at `now` with `args` and answered `reply`.
 pub fn record(out: &mut Vec<u8>, name: &str, args: &[Bytes], reply: &Reply, now: u64) {

@@ -25,6 +25,10 @@ pub const DENYOOM: u32 = 1 << 5;
 pub const NOSCRIPT: u32 = 1 << 6;
 pub const LOADING: u32 = 1 << 7;
 pub const STALE: u32 = 1 << 8;
+/// Redis's `may_replicate`: a read that still changes what a key holds, so
+/// the AOF logs it (PFCOUNT caches the count in the HLL's header). Not among
+/// the flags COMMAND INFO shows, as in Redis 7.0.
+pub const MAY_REPLICATE: u32 = 1 << 9;
 
 const FLAG_NAMES: &[(u32, &str)] = &[
     (WRITE, "write"),
@@ -129,6 +133,9 @@ macro_rules! keyed {
         }
     };
 }
+// For the routing steps of commands that route themselves (sort.rs).
+pub(crate) use keyed;
+
 macro_rules! local {
     ($name:literal, $arity:expr, $flags:expr, $group:literal, $h:path) => {
         Command {
@@ -375,7 +382,7 @@ pub static COMMANDS: &[Command] = &[
     keyed!("bitfield", "RW access update variable_flags", -2, WD, "bitmap", K1, bitmaps::bitfield),
     keyed!("bitfield_ro", "RO access", -2, ROF, "bitmap", K1, bitmaps::bitfield_ro),
     keyed!("pfadd", "RW insert", -2, WDF, "hyperloglog", K1, hyperloglog::pfadd),
-    keyed!("pfcount", "RW access", -2, RO, "hyperloglog", KALL, hyperloglog::pfcount),
+    keyed!("pfcount", "RW access", -2, RO | MAY_REPLICATE, "hyperloglog", KALL, hyperloglog::pfcount),
     keyed!("pfmerge", "RW access insert|RO access", -2, WD, "hyperloglog", KALL, hyperloglog::pfmerge),
     keyed!("pfdebug", "RW access", 3, WD | ADMIN, "hyperloglog", (2, 2, 1), hyperloglog::pfdebug),
     // Geo.

@@ -92,7 +92,7 @@ fn exec(shard: &Shard, item: &Item, now: u64) -> Reply {
     let reply = {
         let mut data = shard.data.borrow_mut();
         let reply = (item.handler)(&mut Ctx { data: &mut data, db: item.db, now }, &item.args);
-        if item.mode == Mode::Write || crate::aof_record::logged_read(item.cmd.name) {
+        if item.mode == Mode::Write || item.cmd.has(commands::MAY_REPLICATE) {
             if let Some(aof) = shard.aof.borrow_mut().as_mut() {
                 aof.record(&mut data, Some(item.db), |out| {
                     crate::aof_record::record(out, item.cmd.name, &item.args, &reply, now)

@@ -13,7 +13,7 @@
 //! or the destination) may be seen by one step and not another. The values of
 //! one fetch are a snapshot of each key at the moment its shard answered.
 
-use crate::commands::{self, Command, Exec};
+use crate::commands::{self, keyed, Command, Exec};
 use crate::dispatch::{run_keyed, Client, Locked};
 use crate::locks::Mode;
 use crate::mailbox::oneshot;
@@ -26,29 +26,12 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 /// The loading step's routing: the source at position 1 of SORT's own arguments.
-static LOAD_STEP: Command = Command {
-    name: "sort",
-    arity: -2,
-    flags: commands::READONLY,
-    group: "generic",
-    keys: (1, 1, 1),
-    key_flags: "RO access",
-    find_keys: None,
-    exec: Exec::Keyed(esort::load_step),
-};
+static LOAD_STEP: Command = keyed!("sort", "RO access", -2, commands::READONLY, "generic", (1, 1, 1), esort::load_step);
 
 /// The storing step's routing: `sort dest value...`, the destination at position 1.
-static STORE_STEP: Command = Command {
-    // Its own name: the AOF records this step as the list it stores (see aof_record).
-    name: "sort|store",
-    arity: -2,
-    flags: commands::WRITE,
-    group: "generic",
-    keys: (1, 1, 1),
-    key_flags: "OW update",
-    find_keys: None,
-    exec: Exec::Keyed(esort::store_step),
-};
+/// Its own name: the AOF records this step as the list it stores (see aof_record).
+static STORE_STEP: Command =
+    keyed!("sort|store", "OW update", -2, commands::WRITE, "generic", (1, 1, 1), esort::store_step);
 
 pub async fn sort(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> Reply {
     let spec = match SortSpec::parse(args) {
