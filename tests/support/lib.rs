@@ -99,8 +99,9 @@ impl Server {
             Ok(Err(log)) => panic!("tessera exited during start-up ({:?}): {log}", child.wait()),
             Err(_) => {
                 let log = log.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                let stacks = thread_stacks(child.id());
                 let _ = child.kill();
-                panic!("tessera did not start listening on port {port} within 20 s; its log so far:\n{log}")
+                panic!("tessera did not start listening on port {port} within 20 s; its log so far:\n{log}\n{stacks}")
             }
         }
         assert!(TcpStream::connect(("127.0.0.1", port)).is_ok(), "tessera is ready but port {port} refuses");
@@ -168,6 +169,29 @@ pub fn keys_on_distinct_shards(prefix: &str, shards: usize, want: usize) -> Vec<
             out.push(k);
         }
         i += 1;
+    }
+    out
+}
+
+/// Every thread's state and stack of a stuck process (gdb when installed, else
+/// the kernel's view), for the failure message.
+fn thread_stacks(pid: u32) -> String {
+    let mut out = String::new();
+    if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
+        for t in tasks.flatten() {
+            let p = t.path();
+            let read = |f: &str| std::fs::read_to_string(p.join(f)).unwrap_or_default();
+            out += &format!(
+                "task {:?}: {} wchan={}\n{}",
+                t.file_name(),
+                read("stat").trim(),
+                read("wchan"),
+                read("stack")
+            );
+        }
+    }
+    if let Ok(o) = Command::new("gdb").args(["-p", &pid.to_string(), "-batch", "-ex", "thread apply all bt"]).output() {
+        out += &String::from_utf8_lossy(&o.stdout);
     }
     out
 }
