@@ -203,3 +203,102 @@ fn lmove_across_shards_keeps_the_total_in_a_transaction_view() {
         },
     );
 }
+
+/// FLUSHALL and SWAPDB (which touch every shard) fall wholly before or
+/// wholly after each multi-shard MSET: readers never see one key of a pair
+/// without the other, in either database.
+#[test]
+fn flushall_and_swapdb_never_split_an_mset() {
+    let server = Server::start(SHARDS, &[]);
+    let keys = keys_on_distinct_shards("flush:", SHARDS, 2);
+    let (a, b) = (keys[0].clone(), keys[1].clone());
+    let stop = Arc::new(AtomicBool::new(false));
+    let checks = Arc::new(AtomicU64::new(0));
+    let mut threads = Vec::new();
+    {
+        let (a, b, stop, client) = (a.clone(), b.clone(), stop.clone(), server.client());
+        threads.push(thread::spawn(move || {
+            let mut conn = client.get_connection().unwrap();
+            let mut n = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                n += 1;
+                let _: () = conn.mset(&[(&a, n), (&b, n)]).unwrap();
+            }
+        }));
+    }
+    {
+        let (stop, client) = (stop.clone(), server.client());
+        threads.push(thread::spawn(move || {
+            let mut conn = client.get_connection().unwrap();
+            let mut i = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                let cmd = if i.is_multiple_of(2) {
+                    redis::cmd("FLUSHALL")
+                } else {
+                    redis::cmd("SWAPDB").arg(0).arg(1).clone()
+                };
+                let _: () = cmd.query(&mut conn).unwrap();
+                i += 1;
+            }
+        }));
+    }
+    for db in 0..2 {
+        let (a, b, stop, checks, client) = (a.clone(), b.clone(), stop.clone(), checks.clone(), server.client());
+        threads.push(thread::spawn(move || {
+            let mut conn = client.get_connection().unwrap();
+            let _: () = redis::cmd("SELECT").arg(db).query(&mut conn).unwrap();
+            while !stop.load(Ordering::Relaxed) {
+                let (x, y): (Option<u64>, Option<u64>) = conn.mget(&[&a, &b]).unwrap();
+                assert_eq!(x, y, "db {db}: MGET saw half of an MSET across a FLUSHALL or SWAPDB");
+                let n: i64 = redis::cmd("DBSIZE").query(&mut conn).unwrap();
+                assert!(n == 0 || n == 2, "db {db}: DBSIZE saw {n} of the two keys");
+                checks.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    thread::sleep(RUN_FOR);
+    stop.store(true, Ordering::Relaxed);
+    for t in threads {
+        t.join().expect("a client thread failed");
+    }
+    assert!(checks.load(Ordering::Relaxed) > 100, "readers made too little progress");
+}
+
+/// A transaction with a keyspace command (FLUSHALL, DBSIZE, KEYS) sees its own
+/// writes, and nobody sees it half done: KEYS from another client finds
+/// either none or all of the keys the transaction writes after its FLUSHALL.
+#[test]
+fn a_transaction_with_flushall_is_seen_whole() {
+    let server = Server::start(SHARDS, &[]);
+    let keys = keys_on_distinct_shards("txn:", SHARDS, 3);
+    let stop = Arc::new(AtomicBool::new(false));
+    let checks = Arc::new(AtomicU64::new(0));
+    let writer = {
+        let (keys, stop, client) = (keys.clone(), stop.clone(), server.client());
+        thread::spawn(move || {
+            let mut conn = client.get_connection().unwrap();
+            while !stop.load(Ordering::Relaxed) {
+                let mut pipe = redis::pipe();
+                pipe.atomic().cmd("FLUSHALL").ignore();
+                for k in &keys {
+                    pipe.cmd("SET").arg(k).arg(1).ignore();
+                }
+                pipe.cmd("DBSIZE");
+                let (n,): (i64,) = pipe.query(&mut conn).unwrap();
+                assert_eq!(n, 3, "DBSIZE inside the transaction missed its own writes");
+            }
+        })
+    };
+    let mut conn = server.conn();
+    let deadline = Instant::now() + RUN_FOR;
+    while Instant::now() < deadline {
+        let found: Vec<String> = conn.keys("txn:*").unwrap();
+        assert!(found.is_empty() || found.len() == 3, "KEYS saw {found:?} of a transaction");
+        let (x, y, z): (Option<i64>, Option<i64>, Option<i64>) = conn.mget(&keys).unwrap();
+        assert!(x == y && y == z, "MGET saw {x:?} {y:?} {z:?} of a transaction");
+        checks.fetch_add(1, Ordering::Relaxed);
+    }
+    stop.store(true, Ordering::Relaxed);
+    writer.join().expect("the writer failed");
+    assert!(checks.load(Ordering::Relaxed) > 100, "readers made too little progress");
+}

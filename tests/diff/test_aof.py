@@ -857,6 +857,36 @@ def test_mset_part_missing_on_one_shard_drops_it_everywhere(tessera):
     assert tc.send("GET", "other") == ("$", b"kept")
 
 
+def test_keyspace_transaction_replays_whole_or_not_at_all(tessera):
+    """A transaction with FLUSHALL/SWAPDB holds every shard's keyspace; each
+    shard logs its part as a multi-shard write, so a restart replays it, and
+    with one shard's part cut off, drops it on every shard."""
+    t = tessera(3)
+    tc = t.connect()
+    for k in GROUP:
+        ok(tc, "SET", k, "old-" + k)
+    assert tc.send("MULTI") == ("+", b"OK")
+    for cmd in [("FLUSHALL",), ("MSET", *[x for k in GROUP for x in (k, "new-" + k)]), ("SWAPDB", "0", "1"),
+                ("SET", "in0", "x"), ("DBSIZE",)]:
+        assert tc.send(*cmd) == ("+", b"QUEUED")
+    assert value(tc.send("EXEC")) == [b"OK", b"OK", b"OK", b"OK", 1]
+    before = dump(tc)
+    assert set(before) == {(1, k.encode()) for k in GROUP} | {(0, b"in0")}
+    tc.close()
+    t.restart()
+    assert_same(dump(t.connect()), before)
+    t.shutdown()
+    # Cut shard 1's part of the transaction (its last marker) off: no shard replays it.
+    path = t.last_incr(1)
+    marks = [off for off, args in commands(path) if args[0].lower() == b"tessera-txn"]
+    with open(path, "r+b") as f:
+        f.truncate(marks[-1])
+    t.start()
+    tc = t.connect()
+    got = {db: value(tc.send("SELECT", str(db))) and value(tc.send("MGET", *GROUP)) for db in (0, 1)}
+    assert got[0] == [("old-" + k).encode() for k in GROUP] and got[1] == [None] * len(GROUP), got
+
+
 class MsetWriter(threading.Thread):
     def __init__(self, port, counter, lock):
         super().__init__(daemon=True)

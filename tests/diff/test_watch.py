@@ -34,6 +34,14 @@ SCRIPTS = {
         (0, ("SET", KEYS[2], "1")), (0, ("WATCH", KEYS[2])), (1, ("FLUSHALL",)),
         (0, ("MULTI",)), (0, ("SET", KEYS[3], "x")), (0, ("EXEC",)), (0, ("EXISTS", KEYS[3])),
     ],
+    "keyspace_transaction_aborts": [
+        (0, ("SET", KEYS[2], "1")), (0, ("WATCH", KEYS[2])), (1, ("SET", KEYS[2], "2")),
+        (0, ("MULTI",)), (0, ("FLUSHALL",)), (0, ("EXEC",)), (0, ("GET", KEYS[2])),
+    ],
+    "keyspace_transaction_touches_watchers": [
+        (1, ("SET", KEYS[4], "1")), (1, ("WATCH", KEYS[4])), (0, ("MULTI",)), (0, ("DBSIZE",)),
+        (0, ("SET", KEYS[4], "2")), (0, ("EXEC",)), (1, ("MULTI",)), (1, ("GET", KEYS[4])), (1, ("EXEC",)),
+    ],
     "misuse": [
         (0, ("WATCH",)), (0, ("MULTI",)), (0, ("WATCH", KEYS[0])), (0, ("EXEC",)), (0, ("UNWATCH", "x")),
     ],

@@ -149,6 +149,10 @@ pub struct Aof {
     flusher: Option<Waker>,
     /// Where an open single-shard MULTI began in `buf`, and the SELECT state then.
     multi: Option<(usize, usize, Option<usize>)>,
+    /// Whether a multi-shard transaction's part is open (`begin_txn`): its
+    /// records go out with other work in between, so unlike `multi` it is
+    /// closed by an EXEC even when empty.
+    txn_open: bool,
     /// Sizes for INFO and automatic rewrites.
     pub base_size: u64,
     /// The log's size after the last rewrite (or at start): growth is measured from it.
@@ -203,6 +207,7 @@ impl Aof {
             waiters: Vec::new(),
             flusher: None,
             multi: None,
+            txn_open: false,
             base_size,
         })
     }
@@ -272,6 +277,24 @@ impl Aof {
             self.buf.truncate(at);
             self.db = db;
         } else {
+            command(&mut self.buf, &[b"EXEC"]);
+            self.wake_flusher();
+        }
+    }
+
+    /// Opens this shard's part of multi-shard transaction `id` over `shards`
+    /// (replayed only if every one of them logged its part whole).
+    pub fn begin_txn(&mut self, data: &mut ShardData, id: &str, shards: &str) {
+        self.record(data, None, |out| {
+            command(out, &[TXN.as_bytes(), id.as_bytes(), shards.as_bytes()]);
+            command(out, &[b"MULTI"]);
+        });
+        self.txn_open = true;
+    }
+
+    /// Closes the part `begin_txn` opened, if any.
+    pub fn end_txn(&mut self) {
+        if std::mem::take(&mut self.txn_open) {
             command(&mut self.buf, &[b"EXEC"]);
             self.wake_flusher();
         }

@@ -29,6 +29,10 @@ pub const STALE: u32 = 1 << 8;
 /// the AOF logs it (PFCOUNT caches the count in the HLL's header). Not among
 /// the flags COMMAND INFO shows, as in Redis 7.0.
 pub const MAY_REPLICATE: u32 = 1 << 9;
+/// Reads or writes every shard's keyspace (FLUSHALL, SWAPDB, KEYS, ...): runs
+/// under the keyspace lock (`dispatch::KeyspaceLock`), and a transaction
+/// containing one holds that lock throughout. Ours; COMMAND INFO omits it.
+pub const KEYSPACE: u32 = 1 << 10;
 
 const FLAG_NAMES: &[(u32, &str)] = &[
     (WRITE, "write"),
@@ -405,13 +409,13 @@ pub static COMMANDS: &[Command] = &[
     keyed!("georadiusbymember_ro", "RO access", -5, RO, "geo", K1, engine::geo::georadiusbymember_ro),
     keyed!("geosearch", "RO access", -7, RO, "geo", K1, engine::geo::geosearch),
     keyed!("geosearchstore", "OW update|RO access", -8, WD, "geo", K2, engine::geo::geosearchstore),
-    server!("keys", 2, RO, "generic", srv::keys),
-    server!("scan", -2, RO, "generic", srv::scan),
-    server!("randomkey", 1, RO, "generic", srv::randomkey),
-    server!("dbsize", 1, ROF, "server", srv::dbsize),
-    server!("flushdb", -1, W, "server", srv::flushdb),
-    server!("flushall", -1, W, "server", srv::flushall),
-    server!("swapdb", 3, WF, "server", srv::swapdb),
+    server!("keys", 2, RO | KEYSPACE, "generic", srv::keys),
+    server!("scan", -2, RO | KEYSPACE, "generic", srv::scan),
+    server!("randomkey", 1, RO | KEYSPACE, "generic", srv::randomkey),
+    server!("dbsize", 1, ROF | KEYSPACE, "server", srv::dbsize),
+    server!("flushdb", -1, W | KEYSPACE, "server", srv::flushdb),
+    server!("flushall", -1, W | KEYSPACE, "server", srv::flushall),
+    server!("swapdb", 3, WF | KEYSPACE, "server", srv::swapdb),
     // Connection.
     local!("ping", -1, FAST, "connection", conn::ping),
     local!("echo", 2, FAST, "connection", conn::echo),

@@ -118,6 +118,7 @@ async fn serve(shard: Rc<Shard>, mut stream: TcpStream) {
         multi: None,
         watching: None,
         logged: Vec::new(),
+        keyspace_held: false,
     };
     serve_client(&shard, &mut stream, &mut client).await;
     crate::watch::unwatch(&shard, &mut client);

@@ -12,7 +12,7 @@
 //! commands touching those keys wait on the locks, so nobody sees half of one.
 
 use crate::commands::{self, Command, Exec};
-use crate::locks::{LockKey, Mode, Waiter};
+use crate::locks::{LockKey, Mode, Waiter, EVERYTHING};
 use crate::mailbox::{oneshot, OneshotSender};
 use crate::shard::{post, Shard};
 use bytes::Bytes;
@@ -63,6 +63,9 @@ pub struct Client {
     pub watching: Option<crate::watch::Watching>,
     /// Shards whose AOF took writes of this batch: the replies wait for their logs.
     pub logged: Vec<usize>,
+    /// Set while this client's EXEC holds the whole keyspace ([`KeyspaceLock`]):
+    /// its commands run on the shards directly instead of locking again.
+    pub keyspace_held: bool,
 }
 
 impl Client {
@@ -170,26 +173,24 @@ pub fn run_transaction(
     }
 }
 
-/// Locks `keys` on this shard (waiting behind conflicting holders), then
-/// sends back their current entries.
-fn lock_and_gather(shard: &Shard, keys: Vec<LockKey>, mode: Mode, tx: OneshotSender<Vec<(LockKey, Option<Entry>)>>) {
-    let gather = move |s: &Shard, keys: Vec<LockKey>| {
-        let now = now_ms();
-        let mut data = s.data.borrow_mut();
-        let entries = keys.into_iter().map(|k| {
-            let e = data.dbs[k.0].get(&k.1, now).cloned();
-            (k, e)
-        });
-        tx.send(entries.collect());
-    };
+/// Locks `keys` on this shard (waiting behind conflicting holders and
+/// earlier waiters), then runs `then` with them.
+fn lock_then(shard: &Shard, keys: Vec<LockKey>, mode: Mode, then: impl FnOnce(&Shard, Vec<LockKey>) + 'static) {
     if shard.locks.borrow().can_run(&keys, mode) {
         shard.locks.borrow_mut().acquire(&keys, mode);
-        gather(shard, keys);
+        then(shard, keys);
     } else {
         let waiting = keys.clone();
-        let on_grant = Box::new(move |s: &Shard| gather(s, waiting));
+        let on_grant = Box::new(move |s: &Shard| then(s, waiting));
         shard.locks.borrow_mut().enqueue(Waiter { keys, mode, hold: true, on_grant });
     }
+}
+
+/// Sends back the current entries of `keys` on this shard.
+fn gather(shard: &Shard, keys: Vec<LockKey>, tx: OneshotSender<Vec<(LockKey, Option<Entry>)>>) {
+    let now = now_ms();
+    let mut data = shard.data.borrow_mut();
+    tx.send(keys.into_iter().map(|k| (k.clone(), data.dbs[k.0].get(&k.1, now).cloned())).collect());
 }
 
 /// Runs `handler` over `keys` for a command that routes itself (an
@@ -243,10 +244,23 @@ pub struct Locked {
     pub scratch: ShardData,
     by_shard: BTreeMap<usize, Vec<LockKey>>,
     mode: Mode,
+    /// The caller holds the whole keyspace already: the keys were copied
+    /// without locking, and are written back without unlocking or a
+    /// transaction of their own in the AOF (the caller's covers them).
+    under_keyspace: bool,
 }
 
 impl Locked {
     pub async fn acquire(shard: &Rc<Shard>, keys: Vec<LockKey>, mode: Mode) -> Locked {
+        Locked::copy(shard, keys, mode, false).await
+    }
+
+    /// Copies keys for a command of a transaction holding the whole keyspace.
+    pub async fn under_keyspace(shard: &Rc<Shard>, keys: Vec<LockKey>, mode: Mode) -> Locked {
+        Locked::copy(shard, keys, mode, true).await
+    }
+
+    async fn copy(shard: &Rc<Shard>, keys: Vec<LockKey>, mode: Mode, under_keyspace: bool) -> Locked {
         let mut by_shard: BTreeMap<usize, Vec<LockKey>> = BTreeMap::new();
         for k in keys {
             let list = by_shard.entry(shard.shard_of(&k.1)).or_default();
@@ -260,14 +274,17 @@ impl Locked {
         for (&target, keys) in &by_shard {
             let (tx, rx) = oneshot();
             let keys = keys.clone();
-            post(shard, target, move |s| lock_and_gather(s, keys, mode, tx));
+            match under_keyspace {
+                true => post(shard, target, move |s| gather(s, keys, tx)),
+                false => post(shard, target, move |s| lock_then(s, keys, mode, move |s, keys| gather(s, keys, tx))),
+            }
             for ((kdb, key), entry) in rx.await.expect("shard dropped a lock reply") {
                 if let Some(e) = entry {
                     scratch.dbs[kdb].insert_entry(&key, e);
                 }
             }
         }
-        Locked { scratch, by_shard, mode }
+        Locked { scratch, by_shard, mode, under_keyspace }
     }
 
     /// Whether `key` of database `db` is one of the locked keys (its entry, if any, is in `scratch`).
@@ -291,7 +308,8 @@ impl Locked {
         let mut scratch = self.scratch;
         let logged = shard.shared.aof_on.load(std::sync::atomic::Ordering::Acquire);
         let participants = || self.by_shard.keys().map(|s| s.to_string()).collect::<Vec<_>>().join(",");
-        let txn = (write_back && logged).then(|| (shard.shared.new_txn_id(), participants()));
+        let txn = (write_back && logged && !self.under_keyspace).then(|| (shard.shared.new_txn_id(), participants()));
+        let (under_keyspace, logged) = (self.under_keyspace, write_back && logged);
         for (target, keys) in self.by_shard {
             let writes: Vec<(LockKey, Option<Entry>)> = if write_back {
                 keys.iter().map(|k| (k.clone(), scratch.dbs[k.0].get(&k.1, now).cloned())).collect()
@@ -303,8 +321,8 @@ impl Locked {
             post(shard, target, move |s| {
                 if write_back {
                     let mut data = s.data.borrow_mut();
-                    if let (Some(aof), Some((id, shards))) = (s.aof.borrow_mut().as_mut(), txn) {
-                        log_write_back(aof, &mut data, &id, &shards, &writes);
+                    if let (Some(aof), true) = (s.aof.borrow_mut().as_mut(), logged) {
+                        log_write_back(aof, &mut data, txn.as_ref(), &writes);
                     }
                     for ((kdb, key), entry) in writes {
                         match entry {
@@ -317,27 +335,28 @@ impl Locked {
                     let watches = s.watches.borrow();
                     keys.iter().for_each(|k| watches.touch(k));
                 }
-                s.release(&keys, mode);
+                if !under_keyspace {
+                    s.release(&keys, mode);
+                }
             });
         }
     }
 }
 
 /// Logs a multi-shard write's part on one shard: the new state of each of
-/// its keys, as one transaction tagged with the write's id and the shards
-/// taking part (replay applies it only if every one of them logged its part).
+/// its keys, as one transaction tagged with the write's `(id, shards)`
+/// taking part (replay applies it only if every one of them logged its part);
+/// without `txn`, bare, inside a transaction already open.
 fn log_write_back(
     aof: &mut crate::aof::Aof,
     data: &mut ShardData,
-    id: &str,
-    shards: &str,
+    txn: Option<&(String, String)>,
     writes: &[(LockKey, Option<Entry>)],
 ) {
     use engine::serialize::command;
-    aof.record(data, None, |out| {
-        command(out, &[crate::aof::TXN.as_bytes(), id.as_bytes(), shards.as_bytes()]);
-        command(out, &[b"MULTI"]);
-    });
+    if let Some((id, shards)) = txn {
+        aof.begin_txn(data, id, shards);
+    }
     for ((db, key), entry) in writes {
         aof.record(data, Some(*db), |out| {
             command(out, &[b"DEL".as_slice(), &key[..]]);
@@ -346,7 +365,120 @@ fn log_write_back(
             }
         });
     }
-    aof.record(data, None, |out| command(out, &[b"EXEC"]));
+    if txn.is_some() {
+        aof.end_txn();
+    }
+}
+
+/// The whole keyspace locked on every shard, for the commands that read or
+/// write all of it (the table's `KEYSPACE` flag: FLUSHALL, SWAPDB, KEYS, ...)
+/// and for a transaction containing one. It is taken shard by shard in
+/// ascending order like any multi-shard lock, so such a command falls wholly
+/// before or wholly after each multi-shard command in flight, and nobody
+/// sees it half done. A transaction's writes under it are one transaction
+/// per shard in the AOF, replayed only if every shard logged its part.
+pub struct KeyspaceLock {
+    mode: Mode,
+}
+
+impl KeyspaceLock {
+    /// Locks the keyspace for one command, unless the client's transaction holds it already.
+    pub async fn take(shard: &Rc<Shard>, client: &Client, mode: Mode) -> Option<KeyspaceLock> {
+        match client.keyspace_held {
+            true => None,
+            false => Some(KeyspaceLock::acquire(shard, mode, false).await),
+        }
+    }
+
+    /// Locks the keyspace; with `logged`, opens a transaction in every shard's AOF.
+    pub async fn acquire(shard: &Rc<Shard>, mode: Mode, logged: bool) -> KeyspaceLock {
+        let shards = shard.shared.shards;
+        for target in 0..shards {
+            let (tx, rx) = oneshot();
+            post(shard, target, move |s| lock_then(s, vec![EVERYTHING], mode, move |_, _| tx.send(())));
+            rx.await.expect("shard dropped a lock reply");
+        }
+        // Numbered only now that every shard is locked, as `Locked::release`
+        // does: no shard can start a rewrite (whose base notes the numbers it
+        // holds) between taking the number and logging the part.
+        if logged && shard.shared.aof_on.load(std::sync::atomic::Ordering::Acquire) {
+            let id = shard.shared.new_txn_id();
+            let all = (0..shards).map(|s| s.to_string()).collect::<Vec<_>>().join(",");
+            for target in 0..shards {
+                let (id, all) = (id.clone(), all.clone());
+                // Ahead of this transaction's commands: one sender's messages arrive in order.
+                post(shard, target, move |s| {
+                    if let Some(aof) = s.aof.borrow_mut().as_mut() {
+                        aof.begin_txn(&mut s.data.borrow_mut(), &id, &all);
+                    }
+                });
+            }
+        }
+        KeyspaceLock { mode }
+    }
+
+    pub fn release(self, shard: &Shard) {
+        let mode = self.mode;
+        for target in 0..shard.shared.shards {
+            post(shard, target, move |s| {
+                if let Some(aof) = s.aof.borrow_mut().as_mut() {
+                    aof.end_txn();
+                }
+                s.release(&[EVERYTHING], mode);
+            });
+        }
+    }
+}
+
+/// Runs a keyed command of a transaction that holds the whole keyspace:
+/// straight on its shard, or over copies when its keys span shards.
+pub async fn run_under_keyspace(
+    shard: &Rc<Shard>,
+    cmd: &'static Command,
+    handler: Handler,
+    db: usize,
+    args: Vec<Bytes>,
+) -> Reply {
+    let mode = if cmd.has(commands::WRITE) { Mode::Write } else { Mode::Read };
+    if let Some(target) = single_shard(shard, cmd, &args) {
+        let item = Item { index: 0, cmd, handler, args, db, mode };
+        return crate::shard::call(shard, target, move |s| exec(s, &item, now_ms())).await;
+    }
+    let databases = shard.data.borrow().dbs.len();
+    let keys = command_keys(cmd, &args, db, databases);
+    let mut copied = Locked::under_keyspace(shard, keys, mode).await;
+    shard.stats.commands.set(shard.stats.commands.get() + 1);
+    let reply = handler(&mut Ctx { data: &mut copied.scratch, db, now: now_ms() }, &args);
+    if mode == Mode::Write && !reply.is_error() {
+        crate::snapshot::note_write();
+    }
+    copied.write_back_and_release(shard);
+    reply
+}
+
+/// Runs `f` on shard `target` once nothing there holds or waits to write
+/// its whole keyspace (a one-shard read of it: SCAN, RANDOMKEY), or at once
+/// inside a transaction that holds it.
+pub async fn call_behind_keyspace<T: Send + 'static>(
+    shard: &Rc<Shard>,
+    client: &Client,
+    target: usize,
+    f: impl FnOnce(&Shard) -> T + Send + 'static,
+) -> T {
+    if client.keyspace_held {
+        return crate::shard::call(shard, target, f).await;
+    }
+    let (tx, rx) = oneshot();
+    post(shard, target, move |s| {
+        let run = move |s: &Shard| tx.send(f(s));
+        let keys = vec![EVERYTHING];
+        if s.locks.borrow().can_run(&keys, Mode::Read) {
+            run(s);
+        } else {
+            s.locks.borrow_mut().enqueue(Waiter { keys, mode: Mode::Read, hold: false, on_grant: Box::new(run) });
+        }
+    });
+    rx.await.expect("shard dropped a reply")
 }
 
 /// The shard owning all of a keyed command's keys, or `None` when they span shards.

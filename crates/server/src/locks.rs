@@ -5,6 +5,11 @@
 //! unlocks. Meanwhile any other command touching a locked key waits in FIFO
 //! order on that shard; commands on other keys run as usual. While nothing is
 //! locked, checking costs one `is_idle` test.
+//!
+//! [`EVERYTHING`] stands for every key of every database on a shard: the
+//! commands that read or write the whole keyspace (FLUSHALL, SWAPDB, KEYS,
+//! DBSIZE, a transaction containing one) lock it, so they are ordered against
+//! multi-shard commands in flight as if each ran alone.
 
 use crate::shard::Shard;
 use bytes::Bytes;
@@ -13,6 +18,17 @@ use std::collections::VecDeque;
 
 /// A key in one database.
 pub type LockKey = (usize, Bytes);
+
+/// The lock key that overlaps every other: the whole keyspace of a shard.
+pub const EVERYTHING: LockKey = (usize::MAX, Bytes::new());
+
+fn overlaps(a: &LockKey, b: &LockKey) -> bool {
+    a.0 == usize::MAX || b.0 == usize::MAX || a == b
+}
+
+fn any_overlap(a: &[LockKey], b: &[LockKey]) -> bool {
+    a.iter().any(|x| b.iter().any(|y| overlaps(x, y)))
+}
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Mode {
@@ -24,6 +40,12 @@ pub enum Mode {
 struct Held {
     readers: u32,
     writer: bool,
+}
+
+impl Held {
+    fn conflicts(&self, mode: Mode) -> bool {
+        self.writer || (mode == Mode::Write && self.readers > 0)
+    }
 }
 
 /// Something waiting for keys: a command to run (it holds nothing) or a
@@ -51,7 +73,11 @@ impl LockTable {
     }
 
     fn conflicts_held(&self, key: &LockKey, mode: Mode) -> bool {
-        self.held.get(key).is_some_and(|h| h.writer || (mode == Mode::Write && h.readers > 0))
+        if key.0 == usize::MAX {
+            return self.held.values().any(|h| h.conflicts(mode));
+        }
+        self.held.get(key).is_some_and(|h| h.conflicts(mode))
+            || self.held.get(&EVERYTHING).is_some_and(|h| h.conflicts(mode))
     }
 
     /// Whether a request for `keys` may go ahead now: no conflicting holder,
@@ -61,7 +87,7 @@ impl LockTable {
             return true;
         }
         keys.iter().all(|k| !self.conflicts_held(k, mode))
-            && !self.waiters.iter().any(|w| conflict(w.mode, mode) && w.keys.iter().any(|wk| keys.contains(wk)))
+            && !self.waiters.iter().any(|w| conflict(w.mode, mode) && any_overlap(&w.keys, keys))
     }
 
     pub fn acquire(&mut self, keys: &[LockKey], mode: Mode) {
@@ -96,8 +122,7 @@ impl LockTable {
         let mut granted = Vec::new();
         let mut still: VecDeque<Waiter> = VecDeque::new();
         while let Some(w) = self.waiters.pop_front() {
-            let blocked_by_earlier =
-                still.iter().any(|e| conflict(e.mode, w.mode) && e.keys.iter().any(|k| w.keys.contains(k)));
+            let blocked_by_earlier = still.iter().any(|e| conflict(e.mode, w.mode) && any_overlap(&e.keys, &w.keys));
             if blocked_by_earlier || w.keys.iter().any(|k| self.conflicts_held(k, w.mode)) {
                 still.push_back(w);
             } else {
@@ -142,6 +167,26 @@ mod tests {
         assert!(!t.can_run(&[key("a")], Mode::Read));
         let granted = t.release(&[key("a")], Mode::Write);
         assert_eq!(granted.len(), 1);
+        assert!(t.is_idle());
+    }
+
+    #[test]
+    fn everything_overlaps_every_key() {
+        let mut t = LockTable::default();
+        t.acquire(&[key("a")], Mode::Write);
+        // The keyspace waits for a held key, and later keys queue behind it.
+        assert!(!t.can_run(&[EVERYTHING], Mode::Read));
+        t.enqueue(waiter(&[], Mode::Read, true));
+        t.waiters.back_mut().unwrap().keys = vec![EVERYTHING];
+        assert!(!t.can_run(&[key("b")], Mode::Write));
+        assert!(t.can_run(&[key("b")], Mode::Read));
+        let granted = t.release(&[key("a")], Mode::Write);
+        assert_eq!(granted.len(), 1);
+        // Held for reading: reads of any key go ahead, writes of any key wait.
+        assert!(t.can_run(&[key("c")], Mode::Read));
+        assert!(!t.can_run(&[key("c")], Mode::Write));
+        assert!(!t.can_run(&[EVERYTHING], Mode::Write));
+        t.release(&[EVERYTHING], Mode::Read);
         assert!(t.is_idle());
     }
 }

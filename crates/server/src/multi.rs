@@ -5,11 +5,14 @@
 //! that shard, which runs them back to back in place once none of the keys is
 //! locked. Otherwise EXEC locks every key on every shard in one go (ascending
 //! shard order, as for any multi-shard command), runs the queue over copies
-//! of those keys, then writes them back and unlocks. Either way no other
-//! client sees the transaction half done.
+//! of those keys, then writes them back and unlocks. A transaction with a
+//! command over the whole keyspace (FLUSHALL, KEYS, DBSIZE, ...) locks the
+//! whole keyspace of every shard instead and runs each command on the shards
+//! themselves, so those commands see the transaction's own writes. Either
+//! way no other client sees the transaction half done.
 
 use crate::commands::{self, Command, Exec};
-use crate::dispatch::{command_keys, run_transaction, Client, Item, Locked};
+use crate::dispatch::{command_keys, run_transaction, run_under_keyspace, Client, Item, KeyspaceLock, Locked};
 use crate::locks::Mode;
 use crate::mailbox::oneshot;
 use crate::shard::post;
@@ -69,6 +72,9 @@ pub async fn exec(shard: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> Reply 
     }
     let commands: Vec<&'static Command> =
         queue.commands.iter().map(|args| commands::lookup(&args[0]).expect("checked when queued")).collect();
+    if commands.iter().any(|c| c.has(commands::KEYSPACE)) {
+        return exec_under_keyspace(shard, client, commands, queue.commands).await;
+    }
     // The keys each command will touch, in the database it will run in (SELECT may change it).
     let databases = shard.data.borrow().dbs.len();
     let (mut db, mut keys, mut mode) = (client.db, Vec::new(), Mode::Read);
@@ -110,11 +116,59 @@ pub async fn exec(shard: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> Reply 
             Exec::Server(_) if cmd.find_keys.is_some() => {
                 crate::sort::sort_in_transaction(shard, &mut locked, client.db, &args).await
             }
-            // Commands spanning every shard see the shards, not this transaction's writes.
+            // Server commands outside the keyspace (INFO, CONFIG, CLIENT, ...).
             Exec::Server(f) => f(shard, client, &args).await,
         });
     }
     locked.write_back_and_release(shard);
+    Reply::Array(replies)
+}
+
+/// EXEC of a transaction with a command over the whole keyspace: with the
+/// keyspace of every shard locked, each command runs in turn on the shards
+/// themselves (keyed ones on their own shard, or over copies when their keys
+/// span shards), so every command sees the writes before it.
+async fn exec_under_keyspace(
+    shard: &Rc<Shard>,
+    client: &mut Client,
+    commands: Vec<&'static Command>,
+    args: Vec<Vec<Bytes>>,
+) -> Reply {
+    let writes = commands.iter().any(|c| c.has(commands::WRITE));
+    let lock = KeyspaceLock::acquire(shard, if writes { Mode::Write } else { Mode::Read }, writes).await;
+    let dirty = client.watching.as_ref().is_some_and(|w| w.is_dirty());
+    crate::watch::unwatch(shard, client);
+    if dirty {
+        lock.release(shard);
+        return Reply::NilArray;
+    }
+    client.keyspace_held = true;
+    let mut replies = Vec::with_capacity(commands.len());
+    for (cmd, args) in commands.into_iter().zip(args) {
+        replies.push(match cmd.exec {
+            Exec::Keyed(h) => run_under_keyspace(shard, cmd, h, client.db, args).await,
+            Exec::Conn(f) => {
+                shard.stats.commands.set(shard.stats.commands.get() + 1);
+                f(shard, client, &args)
+            }
+            Exec::Server(_) if cmd.find_keys.is_some() => {
+                shard.stats.commands.set(shard.stats.commands.get() + 1);
+                let databases = shard.data.borrow().dbs.len();
+                let mode = if cmd.has(commands::WRITE) { Mode::Write } else { Mode::Read };
+                let keys = command_keys(cmd, &args, client.db, databases);
+                let mut copied = Locked::under_keyspace(shard, keys, mode).await;
+                let reply = crate::sort::sort_in_transaction(shard, &mut copied, client.db, &args).await;
+                copied.write_back_and_release(shard);
+                reply
+            }
+            Exec::Server(f) => {
+                shard.stats.commands.set(shard.stats.commands.get() + 1);
+                f(shard, client, &args).await
+            }
+        });
+    }
+    client.keyspace_held = false;
+    lock.release(shard);
     Reply::Array(replies)
 }
 

@@ -4,8 +4,9 @@
 
 use crate::config::{Mutability, DIRECTIVES};
 use crate::connection::valid_client_name;
-use crate::dispatch::{Client, ClientEntry};
-use crate::shard::{call, call_all, Shard};
+use crate::dispatch::{call_behind_keyspace, Client, ClientEntry, KeyspaceLock};
+use crate::locks::Mode;
+use crate::shard::{call_all, Shard};
 use bytes::Bytes;
 use engine::args::{eq_ic, err, int, lower, parse_float, NOT_INTEGER, SYNTAX};
 use engine::glob::glob_match;
@@ -16,13 +17,31 @@ use resp::Reply;
 use std::rc::Rc;
 use std::time::Duration;
 
-/// Runs `f` over the client's database on every shard.
+/// Runs `f` on every shard with the whole keyspace locked (see
+/// `KeyspaceLock`), so it sees every multi-shard write in flight wholly or
+/// not at all and none sees it half done.
+async fn on_keyspace<T: Send + 'static>(
+    shard: &Rc<Shard>,
+    client: &Client,
+    mode: Mode,
+    f: impl Fn(&Shard) -> T + Send + Sync + Clone + 'static,
+) -> Vec<T> {
+    let lock = KeyspaceLock::take(shard, client, mode).await;
+    let out = call_all(shard, f).await;
+    if let Some(lock) = lock {
+        lock.release(shard);
+    }
+    out
+}
+
+/// Reads the client's database on every shard, as `on_keyspace`.
 async fn on_all_dbs<T: Send + 'static>(
-    shard: &Shard,
-    db: usize,
+    shard: &Rc<Shard>,
+    client: &Client,
     f: impl Fn(&mut Ctx) -> T + Send + Sync + Clone + 'static,
 ) -> Vec<T> {
-    call_all(shard, move |s| {
+    let db = client.db;
+    on_keyspace(shard, client, Mode::Read, move |s| {
         let mut data = s.data.borrow_mut();
         f(&mut Ctx { data: &mut data, db, now: now_ms() })
     })
@@ -31,7 +50,7 @@ async fn on_all_dbs<T: Send + 'static>(
 
 pub async fn keys(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> Reply {
     let pattern = args[1].clone();
-    let found = on_all_dbs(shard, client.db, move |ctx| keys_matching(ctx, &pattern)).await;
+    let found = on_all_dbs(shard, client, move |ctx| keys_matching(ctx, &pattern)).await;
     Reply::Array(found.into_iter().flatten().map(Reply::Bulk).collect())
 }
 
@@ -76,7 +95,7 @@ pub async fn scan(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> Rep
     }
     let (pos, db) = (cursor & POS_MASK, client.db);
     let filter = ScanFilter { pattern, type_name };
-    let (next, keys) = call(shard, target, move |s| {
+    let (next, keys) = call_behind_keyspace(shard, client, target, move |s| {
         let mut data = s.data.borrow_mut();
         scan_page(&mut Ctx { data: &mut data, db, now: now_ms() }, pos, count, &filter)
     })
@@ -95,7 +114,7 @@ pub async fn randomkey(shard: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> R
     for k in 0..shards {
         let db = client.db;
         let target = (start + k) % shards;
-        let found = call(shard, target, move |s| {
+        let found = call_behind_keyspace(shard, client, target, move |s| {
             let mut data = s.data.borrow_mut();
             random_key(&mut Ctx { data: &mut data, db, now: now_ms() })
         })
@@ -108,7 +127,7 @@ pub async fn randomkey(shard: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> R
 }
 
 pub async fn dbsize(shard: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> Reply {
-    Reply::Int(on_all_dbs(shard, client.db, |ctx| ctx.db().len()).await.iter().sum::<usize>() as i64)
+    Reply::Int(on_all_dbs(shard, client, |ctx| ctx.db().len()).await.iter().sum::<usize>() as i64)
 }
 
 /// FLUSHDB/FLUSHALL take an optional ASYNC or SYNC; both flush at once here.
@@ -125,7 +144,7 @@ pub async fn flushdb(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> 
         return err(SYNTAX);
     }
     let db = client.db;
-    call_all(shard, move |s| {
+    on_keyspace(shard, client, Mode::Write, move |s| {
         s.data.borrow_mut().dbs[db].clear();
         s.watches.borrow().touch_db(Some(db));
         crate::aof::log_command(s, Some(db), &[b"FLUSHDB"]);
@@ -134,11 +153,11 @@ pub async fn flushdb(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> 
     Reply::Ok
 }
 
-pub async fn flushall(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
+pub async fn flushall(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> Reply {
     if !flush_mode_ok(args) {
         return err(SYNTAX);
     }
-    call_all(shard, |s| {
+    on_keyspace(shard, client, Mode::Write, |s| {
         s.data.borrow_mut().dbs.iter_mut().for_each(|db| db.clear());
         s.watches.borrow().touch_db(None);
         crate::aof::log_command(s, None, &[b"FLUSHALL"]);
@@ -147,7 +166,7 @@ pub async fn flushall(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Repl
     Reply::Ok
 }
 
-pub async fn swapdb(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
+pub async fn swapdb(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> Reply {
     let databases = shard.data.borrow().dbs.len();
     let index = |a: &[u8], which: &str| match resp::parse_i64(a) {
         Some(i) if i >= 0 && (i as usize) < databases => Ok(i as usize),
@@ -158,7 +177,7 @@ pub async fn swapdb(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply 
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => return e,
     };
-    call_all(shard, move |s| {
+    on_keyspace(shard, client, Mode::Write, move |s| {
         s.data.borrow_mut().dbs.swap(a, b);
         let watches = s.watches.borrow();
         watches.touch_db(Some(a));
