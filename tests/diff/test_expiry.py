@@ -26,7 +26,8 @@ def test_px_expires(diff):
 def test_active_expiry(diff):
     """Keys that are never touched again must still be removed (DBSIZE drops)."""
     keys = ["vol:%d" % i for i in range(200)]
-    diff([("SET", k, "v", "PX", "100") for k in keys] + [("SET", "stay", "v"), ("DBSIZE",)])
+    # No DBSIZE here: on a loaded machine either server may already have expired some.
+    diff([("SET", k, "v", "PX", "100") for k in keys] + [("SET", "stay", "v")])
     time.sleep(0.2)
     for name, conn in (("redis", diff.r), ("tessera", diff.t)):
         assert _wait_dbsize(conn, 1) == (":", 1), "%s: DBSIZE did not drop to 1 within 2 s" % name

@@ -1814,22 +1814,37 @@ impl Reactor {
         // consume all events from the rings
         consume_rings!(into &mut woke; lat_ring, poll_ring, main_ring);
 
-        // Cancel the old timer regardless of whether we can sleep:
-        // if we won't sleep, we will register the new timer with its new
-        // value.
+        // Tessera patch (PATCHES.md, 2): a busy executor used to cancel and
+        // re-arm both preemption timers on every pass through here, several
+        // SQEs and io_uring_enter calls per pass. A timer still armed is kept
+        // instead: the next preemption comes at most one `preempt_timer`
+        // after the last one, as before, just not pushed back by each pass.
         //
-        // But if we will sleep, there might be a timer registered that needs
-        // to be removed otherwise we'll wake up when it expires.
-        drop(self.latency_preemption_timeout_src.take());
+        // A call that may sleep (no preempt timer wanted) still cancels the
+        // latency timer first, so a sleeping executor is not woken by it.
+        let latency_kept = if preempt_timer().is_none() {
+            drop(self.latency_preemption_timeout_src.take());
+            None
+        } else {
+            self.latency_preemption_timeout_src
+                .take()
+                .filter(|src| src.result().is_none())
+        };
 
-        // Schedule the throughput-based timeout immediately: it won't matter if we end
-        // up sleeping.
-        self.throughput_preemption_timeout_src.replace(Some(
-            main_ring.prepare_throughput_preemption_timer(
+        // The throughput-based timeout counts completions, not time: one
+        // still armed can stay armed, even while we sleep.
+        let throughput = match self
+            .throughput_preemption_timeout_src
+            .take()
+            .filter(|src| src.result().is_none())
+        {
+            Some(armed) => armed,
+            None => main_ring.prepare_throughput_preemption_timer(
                 self.ring_depth() as u32,
                 self.eventfd_src.raw(),
             ),
-        ));
+        };
+        self.throughput_preemption_timeout_src.replace(Some(throughput));
 
         // This will only dispatch if we run out of sqes. Which means until
         // flush_rings! nothing is really send to the kernel...
@@ -1880,9 +1895,14 @@ impl Reactor {
         }
 
         if let Some(preempt) = preempt_timer() {
-            self.latency_preemption_timeout_src
-                .set(Some(lat_ring.prepare_latency_preemption_timer(preempt)));
-            flush_rings!(lat_ring, main_ring)?;
+            match latency_kept {
+                Some(armed) => self.latency_preemption_timeout_src.set(Some(armed)),
+                None => {
+                    self.latency_preemption_timeout_src
+                        .set(Some(lat_ring.prepare_latency_preemption_timer(preempt)));
+                    flush_rings!(lat_ring, main_ring)?;
+                }
+            }
         }
 
         // A Note about `need_preempt`:
