@@ -26,6 +26,9 @@ CASES = {
         ("SET", KEYS[1], "v"), ("MULTI",), ("RENAME", KEYS[1], KEYS[2]), ("COPY", KEYS[2], KEYS[3]),
         ("EXISTS", KEYS[1], KEYS[2], KEYS[3]), ("EXEC",), ("MGET", KEYS[1], KEYS[2], KEYS[3]),
     ],
+    "no_multi_commands_abort": [
+        ("MULTI",), ("SET", "a", "1"), ("SAVE",), ("SHUTDOWN",), ("EXEC",), ("GET", "a"),
+    ],
     # Keyspace commands inside a transaction see its own writes (keys on every shard).
     "keyspace_commands_inside": [
         ("MSET", *sum(([k, "old"] for k in KEYS), [])), ("MULTI",), ("DBSIZE",), ("FLUSHALL",), ("DBSIZE",),

@@ -33,6 +33,8 @@ pub const MAY_REPLICATE: u32 = 1 << 9;
 /// under the keyspace lock (`dispatch::KeyspaceLock`), and a transaction
 /// containing one holds that lock throughout. Ours; COMMAND INFO omits it.
 pub const KEYSPACE: u32 = 1 << 10;
+/// Refused inside MULTI (the refusal dooms the EXEC), as Redis's `no_multi`.
+pub const NO_MULTI: u32 = 1 << 11;
 
 const FLAG_NAMES: &[(u32, &str)] = &[
     (WRITE, "write"),
@@ -42,6 +44,7 @@ const FLAG_NAMES: &[(u32, &str)] = &[
     (NOSCRIPT, "noscript"),
     (LOADING, "loading"),
     (STALE, "stale"),
+    (NO_MULTI, "no_multi"),
     (FAST, "fast"),
     (NO_AUTH, "no_auth"),
 ];
@@ -438,9 +441,9 @@ pub static COMMANDS: &[Command] = &[
     local!("time", 1, LOADING | STALE | FAST, "server", srv::time),
     server!("bgrewriteaof", 1, ADMIN | NOSCRIPT, "server", crate::aof_rewrite::bgrewriteaof),
     local!("lastsave", 1, LOADING | STALE | FAST, "server", crate::snapshot::lastsave),
-    server!("save", 1, ADMIN | NOSCRIPT, "server", crate::snapshot::save),
+    server!("save", 1, ADMIN | NOSCRIPT | NO_MULTI, "server", crate::snapshot::save),
     server!("bgsave", -1, ADMIN | NOSCRIPT, "server", crate::snapshot::bgsave),
-    server!("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE, "server", srv::shutdown),
+    server!("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI, "server", srv::shutdown),
     server!("debug", -2, ADMIN | NOSCRIPT | LOADING | STALE, "server", srv::debug),
 ];
 

@@ -621,6 +621,11 @@ pub async fn execute_batch(
             replies[index] = Some(Reply::error("LOADING Redis is loading the dataset in memory"));
             continue;
         }
+        if let (Some(multi), true) = (&mut client.multi, cmd.has(commands::NO_MULTI)) {
+            multi.failed = true;
+            replies[index] = Some(Reply::error("ERR Command not allowed inside a transaction"));
+            continue;
+        }
         if client.multi.is_some() && !crate::multi::runs_inside_multi(cmd) {
             replies[index] = Some(crate::multi::queue(client, args));
             continue;
