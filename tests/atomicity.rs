@@ -302,3 +302,38 @@ fn a_transaction_with_flushall_is_seen_whole() {
     writer.join().expect("the writer failed");
     assert!(checks.load(Ordering::Relaxed) > 100, "readers made too little progress");
 }
+
+/// SORT whose GET patterns read keys on other shards sees each multi-shard
+/// MSET of those keys wholly or not at all.
+#[test]
+fn sort_get_patterns_never_see_half_an_mset() {
+    let server = Server::start(SHARDS, &[]);
+    let keys = keys_on_distinct_shards("w_", SHARDS, 3);
+    let ids: Vec<String> = keys.iter().map(|k| k.trim_start_matches("w_").to_string()).collect();
+    let mut conn = server.conn();
+    let _: () = redis::cmd("RPUSH").arg("{list}").arg(&ids).query(&mut conn).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (keys, stop, client) = (keys.clone(), stop.clone(), server.client());
+        thread::spawn(move || {
+            let mut conn = client.get_connection().unwrap();
+            let mut n = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                n += 1;
+                let pairs: Vec<(&String, u64)> = keys.iter().map(|k| (k, n)).collect();
+                let _: () = conn.mset(&pairs).unwrap();
+            }
+        })
+    };
+    let deadline = Instant::now() + RUN_FOR;
+    let mut checks = 0;
+    while Instant::now() < deadline {
+        let got: Vec<Option<u64>> =
+            redis::cmd("SORT").arg("{list}").arg("BY").arg("nosort").arg("GET").arg("w_*").query(&mut conn).unwrap();
+        assert!(got.windows(2).all(|w| w[0] == w[1]), "SORT GET saw {got:?}");
+        checks += 1;
+    }
+    stop.store(true, Ordering::Relaxed);
+    writer.join().expect("the writer failed");
+    assert!(checks > 100, "too little progress: {checks} checks");
+}

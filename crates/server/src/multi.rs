@@ -72,7 +72,10 @@ pub async fn exec(shard: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> Reply 
     }
     let commands: Vec<&'static Command> =
         queue.commands.iter().map(|args| commands::lookup(&args[0]).expect("checked when queued")).collect();
-    if commands.iter().any(|c| c.has(commands::KEYSPACE)) {
+    let spans_keyspace = |(c, args): (&&Command, &Vec<Bytes>)| {
+        c.has(commands::KEYSPACE) || (c.name.starts_with("sort") && crate::sort::reads_other_shards(shard, args))
+    };
+    if commands.iter().zip(&queue.commands).any(spans_keyspace) {
         return exec_under_keyspace(shard, client, commands, queue.commands).await;
     }
     // The keys each command will touch, in the database it will run in (SELECT may change it).
@@ -124,7 +127,8 @@ pub async fn exec(shard: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> Reply 
     Reply::Array(replies)
 }
 
-/// EXEC of a transaction with a command over the whole keyspace: with the
+/// EXEC of a transaction with a command over the whole keyspace (or a SORT
+/// whose patterns read keys anywhere): with the
 /// keyspace of every shard locked, each command runs in turn on the shards
 /// themselves (keyed ones on their own shard, or over copies when their keys
 /// span shards), so every command sees the writes before it.

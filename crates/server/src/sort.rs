@@ -8,13 +8,12 @@
 //! the BY values from their shards (in parallel), sort here, fetch the GET
 //! values, and store the result on the destination's shard.
 //!
-//! The stepped form is not atomic: each step sees the keys as they are when
-//! it runs, and a write landing between steps (to the source, a pattern key
-//! or the destination) may be seen by one step and not another. The values of
-//! one fetch are a snapshot of each key at the moment its shard answered.
+//! The stepped form runs under the keyspace lock (`KeyspaceLock`: its
+//! pattern keys may be anywhere), so no write lands between its steps and it
+//! is as atomic as the one-step form.
 
 use crate::commands::{self, keyed, Command, Exec};
-use crate::dispatch::{run_keyed, Client, Locked};
+use crate::dispatch::{run_keyed, run_under_keyspace, Client, KeyspaceLock, Locked};
 use crate::locks::Mode;
 use crate::mailbox::oneshot;
 use crate::shard::{post, Shard};
@@ -45,7 +44,19 @@ pub async fn sort(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> Rep
         let cmd = commands::lookup(&args[0]).expect("routed here by its own table row");
         return run_keyed(shard, cmd, esort::sort, db, args.to_vec(), mode).await;
     }
-    let loaded = run_keyed(shard, &LOAD_STEP, esort::load_step, db, args.to_vec(), Mode::Read).await;
+    let lock = KeyspaceLock::take(shard, client, mode).await;
+    let held = std::mem::replace(&mut client.keyspace_held, true);
+    let reply = stepped(shard, db, args, spec).await;
+    client.keyspace_held = held;
+    if let Some(lock) = lock {
+        lock.release(shard);
+    }
+    reply
+}
+
+/// SORT in steps, with the keyspace held (see the module doc).
+async fn stepped(shard: &Rc<Shard>, db: usize, args: &[Bytes], spec: SortSpec) -> Reply {
+    let loaded = run_under_keyspace(shard, &LOAD_STEP, esort::load_step, db, args.to_vec()).await;
     let mut loaded = match Loaded::from_reply(loaded) {
         Ok(l) => l,
         Err(e) => return e,
@@ -61,7 +72,7 @@ pub async fn sort(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> Rep
         Some(dest) => {
             let mut store = vec![args[0].clone(), dest];
             store.extend(values.into_iter().map(Option::unwrap_or_default));
-            run_keyed(shard, &STORE_STEP, esort::store_step, db, store, Mode::Write).await
+            run_under_keyspace(shard, &STORE_STEP, esort::store_step, db, store).await
         }
     }
 }
@@ -75,8 +86,8 @@ fn found(values: &Fetched, key: &[u8], field: Option<&[u8]>) -> Option<Bytes> {
 }
 
 /// Reads `wanted` from the shards owning the keys: one message per shard,
-/// all sent before any answer is awaited. Each shard answers from its data
-/// as it is then, without waiting on locks (a snapshot, see the module doc).
+/// all sent before any answer is awaited, answered without waiting on locks
+/// (the caller holds the keyspace, or the keys it may have written).
 async fn fetch(shard: &Rc<Shard>, db: usize, wanted: Vec<KeyRef>) -> Fetched {
     let mut by_shard: Vec<Vec<KeyRef>> = vec![Vec::new(); shard.shared.shards];
     let mut out = Fetched::with_capacity(wanted.len());
@@ -104,11 +115,19 @@ async fn fetch(shard: &Rc<Shard>, db: usize, wanted: Vec<KeyRef>) -> Fetched {
     out
 }
 
+/// Whether SORT with these arguments reads keys its arguments do not name
+/// (BY/GET patterns) that may live on other shards: then a transaction
+/// containing it holds the whole keyspace.
+pub fn reads_other_shards(shard: &Shard, args: &[Bytes]) -> bool {
+    shard.shared.shards > 1 && SortSpec::parse(args).is_ok_and(|spec| spec.reads_other_keys())
+}
+
 /// SORT inside MULTI/EXEC, whose keys (source and destination) the
 /// transaction holds, copied into `locked`'s scratch shard: routing them
 /// again would wait on the transaction's own locks. Pattern keys the
 /// transaction holds are read from the scratch copy (it may have written
-/// them); the others from their shards, as a snapshot.
+/// them); the others from their shards (the transaction holds the whole
+/// keyspace then, see `reads_other_shards`).
 pub async fn sort_in_transaction(shard: &Rc<Shard>, locked: &mut Locked, db: usize, args: &[Bytes]) -> Reply {
     let spec = match SortSpec::parse(args) {
         Ok(s) => s,
