@@ -161,7 +161,7 @@ fn str_field<'a>(map: &'a Reply, path: &[&str]) -> Option<&'a [u8]> {
 }
 
 fn key_spec_flags(flags: &[&'static str]) -> Reply {
-    Reply::Array(flags.iter().map(|f| Reply::status(f)).collect())
+    Reply::Set(flags.iter().map(|f| Reply::status(f)).collect())
 }
 
 /// The keys Redis 7.0's `getKeysUsingKeySpecs` finds: each key spec's begin
@@ -226,7 +226,7 @@ fn keys_from_specs(specs: &[Reply], args: &[Bytes]) -> Option<Vec<FoundKey>> {
         }
         let mut i = first;
         while i <= last {
-            found.push(FoundKey { pos: i as usize, flags: Reply::Array(flags.clone()) });
+            found.push(FoundKey { pos: i as usize, flags: Reply::Set(flags.clone()) });
             i += step.max(1);
         }
     }
@@ -261,13 +261,16 @@ fn keys_and_flags(m: &'static Meta, table: Option<&'static Command>, args: &[Byt
     if let Some(found) = keys_from_specs(&specs, args) {
         return found;
     }
-    // The fallback's n-th key takes the n-th spec's flags (the last spec's
-    // past the end): SORT's source and STORE key, ZUNIONSTORE's destination
-    // and sources.
-    let positions = table.map(|c| c.key_positions(args)).unwrap_or_default();
-    let spec_flags = |n: usize| match specs.get(n.min(specs.len().saturating_sub(1))).and_then(|s| field(s, "flags")) {
-        Some(Reply::Set(f)) => Reply::Array(f.clone()),
-        _ => Reply::Array(Vec::new()),
+    // The fallback's first key takes the first spec's flags, the others the
+    // last spec's: SORT's source and STORE key, ZUNIONSTORE's destination and sources.
+    // Only commands with a key function of their own (movable keys) have one to fall back on.
+    let positions = table.filter(|c| c.find_keys.is_some()).map(|c| c.key_positions(args)).unwrap_or_default();
+    let spec_flags = |n: usize| {
+        let spec = if n == 0 { specs.first() } else { specs.last() };
+        match spec.and_then(|s| field(s, "flags")) {
+            Some(Reply::Set(f)) => Reply::Set(f.clone()),
+            _ => Reply::Set(Vec::new()),
+        }
     };
     positions.into_iter().enumerate().map(|(n, pos)| FoundKey { pos, flags: spec_flags(n) }).collect()
 }
@@ -298,8 +301,9 @@ fn getkeys(rest: &[Bytes], with_flags: bool) -> Reply {
         return err("ERR Invalid command specified");
     };
     let (m, table) = if rest.len() > 1 && !c.subcommands().is_empty() {
-        let full = [c.name.as_bytes(), b"|", &rest[1]].concat();
-        match by_full_name(&full) {
+        // Any of Redis's subcommands (CLIENT PAUSE too): the answer is Redis's.
+        let full = [c.name.as_bytes(), b"|", &rest[1]].concat().to_ascii_lowercase();
+        match meta(c).subcommands.iter().find(|s| s.name.as_bytes() == full) {
             Some(s) => (s, None),
             None => return err("ERR Invalid command specified"),
         }

@@ -369,9 +369,12 @@ pub fn keys_after_numkeys(args: &[Bytes]) -> Vec<usize> {
 
 /// Keys for commands shaped `CMD dest numkeys key [key ...] ...` (ZUNIONSTORE, ...).
 pub fn dest_then_numkeys(args: &[Bytes]) -> Vec<usize> {
-    let mut keys = vec![1];
-    keys.extend(numkeys_at(args, 2));
-    keys
+    // No keys at all when the count is bad, as Redis's key function says (the handler reports it).
+    let sources = numkeys_at(args, 2);
+    if sources.is_empty() {
+        return sources;
+    }
+    [1].into_iter().chain(sources).collect()
 }
 
 /// Keys for GEORADIUS: the source, then any STORE or STOREDIST key.
