@@ -36,17 +36,14 @@ pub const KEYSPACE: u32 = 1 << 10;
 /// Refused inside MULTI (the refusal dooms the EXEC), as Redis's `no_multi`.
 pub const NO_MULTI: u32 = 1 << 11;
 
-const FLAG_NAMES: &[(u32, &str)] = &[
-    (WRITE, "write"),
-    (READONLY, "readonly"),
-    (DENYOOM, "denyoom"),
-    (ADMIN, "admin"),
-    (NOSCRIPT, "noscript"),
-    (LOADING, "loading"),
-    (STALE, "stale"),
-    (NO_MULTI, "no_multi"),
-    (FAST, "fast"),
-    (NO_AUTH, "no_auth"),
+/// The subcommands Tessera implements of Redis's container commands. A
+/// container's row in `COMMANDS` stands for all of them: the flags they share,
+/// and the keys of those that have keys. COMMAND shows these and no others.
+pub static SUBCOMMANDS: &[(&str, &[&str])] = &[
+    ("client", &["getname", "help", "id", "info", "kill", "list", "setname"]),
+    ("command", &["count", "docs", "getkeys", "getkeysandflags", "help", "info", "list"]),
+    ("config", &["get", "resetstat", "rewrite", "set"]),
+    ("object", &["encoding", "freq", "help", "idletime", "refcount"]),
 ];
 
 pub type LocalFuture<'a> = Pin<Box<dyn Future<Output = Reply> + 'a>>;
@@ -70,12 +67,8 @@ pub struct Command {
     /// Redis's convention: N exactly N arguments (the name included), -N at least N.
     pub arity: i32,
     pub flags: u32,
-    pub group: &'static str,
     /// First key, last key (negative: from the end), step; 0,0,0 for none.
     pub keys: (i32, i32, i32),
-    /// Redis's key-spec flags (COMMAND INFO): one spec for all keys, or
-    /// `first|second` when the first key and the rest are used differently.
-    pub key_flags: &'static str,
     /// For commands whose keys `keys` cannot describe (a `numkeys` argument,
     /// an optional STORE key): finds their positions in the arguments.
     /// Returns what it can on malformed arguments; the handler reports the error.
@@ -111,12 +104,9 @@ impl Command {
         (first..end.max(first)).step_by(step)
     }
 
-    pub fn flag_names(&self) -> Vec<&'static str> {
-        let mut names: Vec<&'static str> = FLAG_NAMES.iter().filter(|(f, _)| self.has(*f)).map(|(_, n)| *n).collect();
-        if self.find_keys.is_some() {
-            names.push("movablekeys");
-        }
-        names
+    /// The subcommands Tessera implements, for a container command (OBJECT, CONFIG, ...).
+    pub fn subcommands(&self) -> &'static [&'static str] {
+        SUBCOMMANDS.iter().find(|(name, _)| *name == self.name).map_or(&[], |(_, subs)| subs)
     }
 }
 
@@ -127,14 +117,12 @@ macro_rules! keyed {
     (@find $find:path) => {
         Some($find)
     };
-    ($name:literal, $key_flags:literal, $arity:expr, $flags:expr, $group:literal, $keys:expr, $h:path $(, find = $find:path)?) => {
+    ($name:literal, $arity:expr, $flags:expr, $keys:expr, $h:path $(, find = $find:path)?) => {
         Command {
             name: $name,
             arity: $arity,
             flags: $flags,
-            group: $group,
             keys: $keys,
-            key_flags: $key_flags,
             find_keys: keyed!(@find $($find)?),
             exec: Exec::Keyed($h),
         }
@@ -144,28 +132,17 @@ macro_rules! keyed {
 pub(crate) use keyed;
 
 macro_rules! local {
-    ($name:literal, $arity:expr, $flags:expr, $group:literal, $h:path) => {
-        Command {
-            name: $name,
-            arity: $arity,
-            flags: $flags,
-            group: $group,
-            keys: (0, 0, 0),
-            key_flags: "",
-            find_keys: None,
-            exec: Exec::Conn($h),
-        }
+    ($name:literal, $arity:expr, $flags:expr, $h:path) => {
+        Command { name: $name, arity: $arity, flags: $flags, keys: (0, 0, 0), find_keys: None, exec: Exec::Conn($h) }
     };
 }
 macro_rules! server {
-    ($name:literal, $arity:expr, $flags:expr, $group:literal, $h:path) => {
+    ($name:literal, $arity:expr, $flags:expr, $h:path) => {
         Command {
             name: $name,
             arity: $arity,
             flags: $flags,
-            group: $group,
             keys: (0, 0, 0),
-            key_flags: "",
             find_keys: None,
             exec: Exec::Server(|s, c, a| Box::pin($h(s, c, a))),
         }
@@ -173,17 +150,15 @@ macro_rules! server {
 }
 
 /// A server-routed command that still has keys (SORT: its BY/GET patterns
-/// read keys its arguments do not name, so it routes its own steps).
+/// read keys its arguments do not name, so it routes its own steps; WATCH).
 macro_rules! server_keyed {
-    ($name:literal, $key_flags:literal, $arity:expr, $flags:expr, $group:literal, $keys:expr, $h:path, find = $find:path) => {
+    ($name:literal, $arity:expr, $flags:expr, $keys:expr, $h:path $(, find = $find:path)?) => {
         Command {
             name: $name,
             arity: $arity,
             flags: $flags,
-            group: $group,
             keys: $keys,
-            key_flags: $key_flags,
-            find_keys: Some($find),
+            find_keys: keyed!(@find $($find)?),
             exec: Exec::Server(|s, c, a| Box::pin($h(s, c, a))),
         }
     };
@@ -202,249 +177,195 @@ const WDF: u32 = WRITE | DENYOOM | FAST;
 
 pub static COMMANDS: &[Command] = &[
     // Strings.
-    keyed!("get", "RO access", 2, ROF, "string", K1, strings::get),
-    keyed!("set", "RW access update variable_flags", -3, WD, "string", K1, strings::set),
-    keyed!("setnx", "OW insert", 3, WDF, "string", K1, strings::setnx),
-    keyed!("setex", "OW update", 4, WD, "string", K1, strings::setex),
-    keyed!("psetex", "OW update", 4, WD, "string", K1, strings::psetex),
-    keyed!("getset", "RW access update", 3, WDF, "string", K1, strings::getset),
-    keyed!("getdel", "RW access delete", 2, WF, "string", K1, strings::getdel),
-    keyed!("getex", "RW access update", -2, WF, "string", K1, strings::getex),
-    keyed!("mget", "RO access", -2, ROF, "string", KALL, strings::mget),
-    keyed!("mset", "OW update", -3, WD, "string", KPAIRS, strings::mset),
-    keyed!("msetnx", "OW insert", -3, WD, "string", KPAIRS, strings::msetnx),
-    keyed!("append", "RW insert", 3, WDF, "string", K1, strings::append),
-    keyed!("strlen", "RO", 2, ROF, "string", K1, strings::strlen),
-    keyed!("incr", "RW access update", 2, WDF, "string", K1, strings::incr),
-    keyed!("decr", "RW access update", 2, WDF, "string", K1, strings::decr),
-    keyed!("incrby", "RW access update", 3, WDF, "string", K1, strings::incrby),
-    keyed!("decrby", "RW access update", 3, WDF, "string", K1, strings::decrby),
-    keyed!("incrbyfloat", "RW access update", 3, WDF, "string", K1, strings::incrbyfloat),
-    keyed!("getrange", "RO access", 4, RO, "string", K1, strings::getrange),
-    keyed!("substr", "RO access", 4, RO, "string", K1, strings::getrange),
-    keyed!("setrange", "RW update", 4, WD, "string", K1, strings::setrange),
-    keyed!("lcs", "RO access", -3, RO, "string", K2, strings::lcs),
+    keyed!("get", 2, ROF, K1, strings::get),
+    keyed!("set", -3, WD, K1, strings::set),
+    keyed!("setnx", 3, WDF, K1, strings::setnx),
+    keyed!("setex", 4, WD, K1, strings::setex),
+    keyed!("psetex", 4, WD, K1, strings::psetex),
+    keyed!("getset", 3, WDF, K1, strings::getset),
+    keyed!("getdel", 2, WF, K1, strings::getdel),
+    keyed!("getex", -2, WF, K1, strings::getex),
+    keyed!("mget", -2, ROF, KALL, strings::mget),
+    keyed!("mset", -3, WD, KPAIRS, strings::mset),
+    keyed!("msetnx", -3, WD, KPAIRS, strings::msetnx),
+    keyed!("append", 3, WDF, K1, strings::append),
+    keyed!("strlen", 2, ROF, K1, strings::strlen),
+    keyed!("incr", 2, WDF, K1, strings::incr),
+    keyed!("decr", 2, WDF, K1, strings::decr),
+    keyed!("incrby", 3, WDF, K1, strings::incrby),
+    keyed!("decrby", 3, WDF, K1, strings::decrby),
+    keyed!("incrbyfloat", 3, WDF, K1, strings::incrbyfloat),
+    keyed!("getrange", 4, RO, K1, strings::getrange),
+    keyed!("substr", 4, RO, K1, strings::getrange),
+    keyed!("setrange", 4, WD, K1, strings::setrange),
+    keyed!("lcs", -3, RO, K2, strings::lcs),
     // Keys.
-    keyed!("del", "RM delete", -2, W, "generic", KALL, keys::del),
-    keyed!("unlink", "RM delete", -2, WF, "generic", KALL, keys::del),
-    keyed!("exists", "RO", -2, ROF, "generic", KALL, keys::exists),
-    keyed!("type", "RO", 2, ROF, "generic", K1, keys::type_),
-    keyed!("touch", "RO", -2, ROF, "generic", KALL, keys::touch),
-    keyed!("expire", "RW update", -3, WF, "generic", K1, keys::expire),
-    keyed!("pexpire", "RW update", -3, WF, "generic", K1, keys::pexpire),
-    keyed!("expireat", "RW update", -3, WF, "generic", K1, keys::expireat),
-    keyed!("pexpireat", "RW update", -3, WF, "generic", K1, keys::pexpireat),
-    keyed!("ttl", "RO access", 2, ROF, "generic", K1, keys::ttl),
-    keyed!("pttl", "RO access", 2, ROF, "generic", K1, keys::pttl),
-    keyed!("expiretime", "RO access", 2, ROF, "generic", K1, keys::expiretime),
-    keyed!("pexpiretime", "RO access", 2, ROF, "generic", K1, keys::pexpiretime),
-    keyed!("persist", "RW update", 2, WF, "generic", K1, keys::persist),
-    keyed!("rename", "RW access delete|OW update", 3, W, "generic", K2, keys::rename),
-    keyed!("renamenx", "RW access delete|OW insert", 3, WF, "generic", K2, keys::renamenx),
-    keyed!("copy", "RO access|OW update", -3, WD, "generic", K2, keys::copy),
-    keyed!("move", "RW access delete", 3, WF, "generic", K1, keys::move_),
-    keyed!("object", "RO", -2, RO, "generic", (2, 2, 1), keys::object),
-    keyed!("dump", "RO access", 2, RO, "generic", K1, engine::dump::dump),
-    keyed!("restore", "OW update", -4, WD, "generic", K1, engine::dump::restore),
+    keyed!("del", -2, W, KALL, keys::del),
+    keyed!("unlink", -2, WF, KALL, keys::del),
+    keyed!("exists", -2, ROF, KALL, keys::exists),
+    keyed!("type", 2, ROF, K1, keys::type_),
+    keyed!("touch", -2, ROF, KALL, keys::touch),
+    keyed!("expire", -3, WF, K1, keys::expire),
+    keyed!("pexpire", -3, WF, K1, keys::pexpire),
+    keyed!("expireat", -3, WF, K1, keys::expireat),
+    keyed!("pexpireat", -3, WF, K1, keys::pexpireat),
+    keyed!("ttl", 2, ROF, K1, keys::ttl),
+    keyed!("pttl", 2, ROF, K1, keys::pttl),
+    keyed!("expiretime", 2, ROF, K1, keys::expiretime),
+    keyed!("pexpiretime", 2, ROF, K1, keys::pexpiretime),
+    keyed!("persist", 2, WF, K1, keys::persist),
+    keyed!("rename", 3, W, K2, keys::rename),
+    keyed!("renamenx", 3, WF, K2, keys::renamenx),
+    keyed!("copy", -3, WD, K2, keys::copy),
+    keyed!("move", 3, WF, K1, keys::move_),
+    keyed!("object", -2, RO, (2, 2, 1), keys::object),
+    keyed!("dump", 2, RO, K1, engine::dump::dump),
+    keyed!("restore", -4, WD, K1, engine::dump::restore),
     // Lists.
-    keyed!("lpush", "RW insert", -3, WDF, "list", K1, engine::lists::lpush),
-    keyed!("rpush", "RW insert", -3, WDF, "list", K1, engine::lists::rpush),
-    keyed!("lpushx", "RW insert", -3, WDF, "list", K1, engine::lists::lpushx),
-    keyed!("rpushx", "RW insert", -3, WDF, "list", K1, engine::lists::rpushx),
-    keyed!("lpop", "RW access delete", -2, WF, "list", K1, engine::lists::lpop),
-    keyed!("rpop", "RW access delete", -2, WF, "list", K1, engine::lists::rpop),
-    keyed!("llen", "RO", 2, ROF, "list", K1, engine::lists::llen),
-    keyed!("lrange", "RO access", 4, RO, "list", K1, engine::lists::lrange),
-    keyed!("lindex", "RO access", 3, RO, "list", K1, engine::lists::lindex),
-    keyed!("lset", "RW update", 4, WD, "list", K1, engine::lists::lset),
-    keyed!("linsert", "RW insert", 5, WD, "list", K1, engine::lists::linsert),
-    keyed!("lrem", "RW delete", 4, W, "list", K1, engine::lists::lrem),
-    keyed!("ltrim", "RW delete", 4, W, "list", K1, engine::lists::ltrim),
-    keyed!("lpos", "RO access", -3, RO, "list", K1, engine::lists::lpos),
-    keyed!("lmove", "RW access delete|RW insert", 5, WD, "list", K2, engine::lists::lmove),
-    keyed!("rpoplpush", "RW access delete|RW insert", 3, WD, "list", K2, engine::lists::rpoplpush),
-    keyed!("lmpop", "RW access delete", -4, W, "list", (0, 0, 0), engine::lists::lmpop, find = keys_after_numkeys),
+    keyed!("lpush", -3, WDF, K1, engine::lists::lpush),
+    keyed!("rpush", -3, WDF, K1, engine::lists::rpush),
+    keyed!("lpushx", -3, WDF, K1, engine::lists::lpushx),
+    keyed!("rpushx", -3, WDF, K1, engine::lists::rpushx),
+    keyed!("lpop", -2, WF, K1, engine::lists::lpop),
+    keyed!("rpop", -2, WF, K1, engine::lists::rpop),
+    keyed!("llen", 2, ROF, K1, engine::lists::llen),
+    keyed!("lrange", 4, RO, K1, engine::lists::lrange),
+    keyed!("lindex", 3, RO, K1, engine::lists::lindex),
+    keyed!("lset", 4, WD, K1, engine::lists::lset),
+    keyed!("linsert", 5, WD, K1, engine::lists::linsert),
+    keyed!("lrem", 4, W, K1, engine::lists::lrem),
+    keyed!("ltrim", 4, W, K1, engine::lists::ltrim),
+    keyed!("lpos", -3, RO, K1, engine::lists::lpos),
+    keyed!("lmove", 5, WD, K2, engine::lists::lmove),
+    keyed!("rpoplpush", 3, WD, K2, engine::lists::rpoplpush),
+    keyed!("lmpop", -4, W, (0, 0, 0), engine::lists::lmpop, find = keys_after_numkeys),
     // Hashes.
-    keyed!("hset", "RW update", -4, WDF, "hash", K1, engine::hashes::hset),
-    keyed!("hsetnx", "RW insert", 4, WDF, "hash", K1, engine::hashes::hsetnx),
-    keyed!("hmset", "RW update", -4, WDF, "hash", K1, engine::hashes::hmset),
-    keyed!("hget", "RO access", 3, ROF, "hash", K1, engine::hashes::hget),
-    keyed!("hmget", "RO access", -3, ROF, "hash", K1, engine::hashes::hmget),
-    keyed!("hgetall", "RO access", 2, RO, "hash", K1, engine::hashes::hgetall),
-    keyed!("hkeys", "RO access", 2, RO, "hash", K1, engine::hashes::hkeys),
-    keyed!("hvals", "RO access", 2, RO, "hash", K1, engine::hashes::hvals),
-    keyed!("hlen", "RO", 2, ROF, "hash", K1, engine::hashes::hlen),
-    keyed!("hexists", "RO", 3, ROF, "hash", K1, engine::hashes::hexists),
-    keyed!("hstrlen", "RO", 3, ROF, "hash", K1, engine::hashes::hstrlen),
-    keyed!("hdel", "RW delete", -3, WF, "hash", K1, engine::hashes::hdel),
-    keyed!("hincrby", "RW access update", 4, WDF, "hash", K1, engine::hashes::hincrby),
-    keyed!("hincrbyfloat", "RW access update", 4, WDF, "hash", K1, engine::hashes::hincrbyfloat),
-    keyed!("hrandfield", "RO access", -2, RO, "hash", K1, engine::hashes::hrandfield),
-    keyed!("hscan", "RO access", -3, RO, "hash", K1, engine::hashes::hscan),
+    keyed!("hset", -4, WDF, K1, engine::hashes::hset),
+    keyed!("hsetnx", 4, WDF, K1, engine::hashes::hsetnx),
+    keyed!("hmset", -4, WDF, K1, engine::hashes::hmset),
+    keyed!("hget", 3, ROF, K1, engine::hashes::hget),
+    keyed!("hmget", -3, ROF, K1, engine::hashes::hmget),
+    keyed!("hgetall", 2, RO, K1, engine::hashes::hgetall),
+    keyed!("hkeys", 2, RO, K1, engine::hashes::hkeys),
+    keyed!("hvals", 2, RO, K1, engine::hashes::hvals),
+    keyed!("hlen", 2, ROF, K1, engine::hashes::hlen),
+    keyed!("hexists", 3, ROF, K1, engine::hashes::hexists),
+    keyed!("hstrlen", 3, ROF, K1, engine::hashes::hstrlen),
+    keyed!("hdel", -3, WF, K1, engine::hashes::hdel),
+    keyed!("hincrby", 4, WDF, K1, engine::hashes::hincrby),
+    keyed!("hincrbyfloat", 4, WDF, K1, engine::hashes::hincrbyfloat),
+    keyed!("hrandfield", -2, RO, K1, engine::hashes::hrandfield),
+    keyed!("hscan", -3, RO, K1, engine::hashes::hscan),
     // Sets.
-    keyed!("sadd", "RW insert", -3, WDF, "set", K1, engine::sets::sadd),
-    keyed!("srem", "RW delete", -3, WF, "set", K1, engine::sets::srem),
-    keyed!("scard", "RO", 2, ROF, "set", K1, engine::sets::scard),
-    keyed!("sismember", "RO", 3, ROF, "set", K1, engine::sets::sismember),
-    keyed!("smismember", "RO access", -3, ROF, "set", K1, engine::sets::smismember),
-    keyed!("smembers", "RO access", 2, RO, "set", K1, engine::sets::smembers),
-    keyed!("spop", "RW access delete", -2, WF, "set", K1, engine::sets::spop),
-    keyed!("srandmember", "RO access", -2, RO, "set", K1, engine::sets::srandmember),
-    keyed!("smove", "RW access delete|RW insert", 4, WF, "set", K2, engine::sets::smove),
-    keyed!("sunion", "RO access", -2, RO, "set", KALL, engine::sets::sunion),
-    keyed!("sinter", "RO access", -2, RO, "set", KALL, engine::sets::sinter),
-    keyed!("sdiff", "RO access", -2, RO, "set", KALL, engine::sets::sdiff),
-    keyed!("sunionstore", "OW update|RO access", -3, WD, "set", KALL, engine::sets::sunionstore),
-    keyed!("sinterstore", "RW update|RO access", -3, WD, "set", KALL, engine::sets::sinterstore),
-    keyed!("sdiffstore", "OW update|RO access", -3, WD, "set", KALL, engine::sets::sdiffstore),
-    keyed!("sintercard", "RO access", -3, RO, "set", (0, 0, 0), engine::sets::sintercard, find = keys_after_numkeys),
-    keyed!("sscan", "RO access", -3, RO, "set", K1, engine::sets::sscan),
+    keyed!("sadd", -3, WDF, K1, engine::sets::sadd),
+    keyed!("srem", -3, WF, K1, engine::sets::srem),
+    keyed!("scard", 2, ROF, K1, engine::sets::scard),
+    keyed!("sismember", 3, ROF, K1, engine::sets::sismember),
+    keyed!("smismember", -3, ROF, K1, engine::sets::smismember),
+    keyed!("smembers", 2, RO, K1, engine::sets::smembers),
+    keyed!("spop", -2, WF, K1, engine::sets::spop),
+    keyed!("srandmember", -2, RO, K1, engine::sets::srandmember),
+    keyed!("smove", 4, WF, K2, engine::sets::smove),
+    keyed!("sunion", -2, RO, KALL, engine::sets::sunion),
+    keyed!("sinter", -2, RO, KALL, engine::sets::sinter),
+    keyed!("sdiff", -2, RO, KALL, engine::sets::sdiff),
+    keyed!("sunionstore", -3, WD, KALL, engine::sets::sunionstore),
+    keyed!("sinterstore", -3, WD, KALL, engine::sets::sinterstore),
+    keyed!("sdiffstore", -3, WD, KALL, engine::sets::sdiffstore),
+    keyed!("sintercard", -3, RO, (0, 0, 0), engine::sets::sintercard, find = keys_after_numkeys),
+    keyed!("sscan", -3, RO, K1, engine::sets::sscan),
     // Sorted sets.
-    keyed!("zadd", "RW update", -4, WDF, "sorted_set", K1, engine::zsets::zadd),
-    keyed!("zincrby", "RW access update", 4, WDF, "sorted_set", K1, engine::zsets::zincrby),
-    keyed!("zrem", "RW delete", -3, WF, "sorted_set", K1, engine::zsets::zrem),
-    keyed!("zcard", "RO", 2, ROF, "sorted_set", K1, engine::zsets::zcard),
-    keyed!("zscore", "RO access", 3, ROF, "sorted_set", K1, engine::zsets::zscore),
-    keyed!("zmscore", "RO access", -3, ROF, "sorted_set", K1, engine::zsets::zmscore),
-    keyed!("zrank", "RO access", 3, ROF, "sorted_set", K1, engine::zsets::zrank),
-    keyed!("zrevrank", "RO access", 3, ROF, "sorted_set", K1, engine::zsets::zrevrank),
-    keyed!("zcount", "RO access", 4, ROF, "sorted_set", K1, engine::zsets::zcount),
-    keyed!("zlexcount", "RO access", 4, ROF, "sorted_set", K1, engine::zsets::zlexcount),
-    keyed!("zrange", "RO access", -4, RO, "sorted_set", K1, engine::zsets::zrange),
-    keyed!("zrangebyscore", "RO access", -4, RO, "sorted_set", K1, engine::zsets::zrangebyscore),
-    keyed!("zrevrangebyscore", "RO access", -4, RO, "sorted_set", K1, engine::zsets::zrevrangebyscore),
-    keyed!("zrangebylex", "RO access", -4, RO, "sorted_set", K1, engine::zsets::zrangebylex),
-    keyed!("zrevrangebylex", "RO access", -4, RO, "sorted_set", K1, engine::zsets::zrevrangebylex),
-    keyed!("zrevrange", "RO access", -4, RO, "sorted_set", K1, engine::zsets::zrevrange),
-    keyed!("zrangestore", "OW update|RO access", -5, WD, "sorted_set", K2, engine::zsets::zrangestore),
-    keyed!("zremrangebyrank", "RW delete", 4, W, "sorted_set", K1, engine::zsets::zremrangebyrank),
-    keyed!("zremrangebyscore", "RW delete", 4, W, "sorted_set", K1, engine::zsets::zremrangebyscore),
-    keyed!("zremrangebylex", "RW delete", 4, W, "sorted_set", K1, engine::zsets::zremrangebylex),
-    keyed!("zpopmin", "RW access delete", -2, WF, "sorted_set", K1, engine::zsets::zpopmin),
-    keyed!("zpopmax", "RW access delete", -2, WF, "sorted_set", K1, engine::zsets::zpopmax),
-    keyed!(
-        "zmpop",
-        "RW access delete",
-        -4,
-        W,
-        "sorted_set",
-        (0, 0, 0),
-        engine::zsets::zmpop,
-        find = keys_after_numkeys
-    ),
-    keyed!("zunion", "RO access", -3, RO, "sorted_set", (0, 0, 0), engine::zsets::zunion, find = keys_after_numkeys),
-    keyed!("zinter", "RO access", -3, RO, "sorted_set", (0, 0, 0), engine::zsets::zinter, find = keys_after_numkeys),
-    keyed!("zdiff", "RO access", -3, RO, "sorted_set", (0, 0, 0), engine::zsets::zdiff, find = keys_after_numkeys),
-    keyed!(
-        "zintercard",
-        "RO access",
-        -3,
-        RO,
-        "sorted_set",
-        (0, 0, 0),
-        engine::zsets::zintercard,
-        find = keys_after_numkeys
-    ),
-    keyed!(
-        "zunionstore",
-        "OW update|RO access",
-        -4,
-        WD,
-        "sorted_set",
-        K1,
-        engine::zsets::zunionstore,
-        find = dest_then_numkeys
-    ),
-    keyed!(
-        "zinterstore",
-        "OW update|RO access",
-        -4,
-        WD,
-        "sorted_set",
-        K1,
-        engine::zsets::zinterstore,
-        find = dest_then_numkeys
-    ),
-    keyed!(
-        "zdiffstore",
-        "OW update|RO access",
-        -4,
-        WD,
-        "sorted_set",
-        K1,
-        engine::zsets::zdiffstore,
-        find = dest_then_numkeys
-    ),
-    keyed!("zrandmember", "RO access", -2, RO, "sorted_set", K1, engine::zsets::zrandmember),
-    keyed!("zscan", "RO access", -3, RO, "sorted_set", K1, engine::zsets::zscan),
+    keyed!("zadd", -4, WDF, K1, engine::zsets::zadd),
+    keyed!("zincrby", 4, WDF, K1, engine::zsets::zincrby),
+    keyed!("zrem", -3, WF, K1, engine::zsets::zrem),
+    keyed!("zcard", 2, ROF, K1, engine::zsets::zcard),
+    keyed!("zscore", 3, ROF, K1, engine::zsets::zscore),
+    keyed!("zmscore", -3, ROF, K1, engine::zsets::zmscore),
+    keyed!("zrank", 3, ROF, K1, engine::zsets::zrank),
+    keyed!("zrevrank", 3, ROF, K1, engine::zsets::zrevrank),
+    keyed!("zcount", 4, ROF, K1, engine::zsets::zcount),
+    keyed!("zlexcount", 4, ROF, K1, engine::zsets::zlexcount),
+    keyed!("zrange", -4, RO, K1, engine::zsets::zrange),
+    keyed!("zrangebyscore", -4, RO, K1, engine::zsets::zrangebyscore),
+    keyed!("zrevrangebyscore", -4, RO, K1, engine::zsets::zrevrangebyscore),
+    keyed!("zrangebylex", -4, RO, K1, engine::zsets::zrangebylex),
+    keyed!("zrevrangebylex", -4, RO, K1, engine::zsets::zrevrangebylex),
+    keyed!("zrevrange", -4, RO, K1, engine::zsets::zrevrange),
+    keyed!("zrangestore", -5, WD, K2, engine::zsets::zrangestore),
+    keyed!("zremrangebyrank", 4, W, K1, engine::zsets::zremrangebyrank),
+    keyed!("zremrangebyscore", 4, W, K1, engine::zsets::zremrangebyscore),
+    keyed!("zremrangebylex", 4, W, K1, engine::zsets::zremrangebylex),
+    keyed!("zpopmin", -2, WF, K1, engine::zsets::zpopmin),
+    keyed!("zpopmax", -2, WF, K1, engine::zsets::zpopmax),
+    keyed!("zmpop", -4, W, (0, 0, 0), engine::zsets::zmpop, find = keys_after_numkeys),
+    keyed!("zunion", -3, RO, (0, 0, 0), engine::zsets::zunion, find = keys_after_numkeys),
+    keyed!("zinter", -3, RO, (0, 0, 0), engine::zsets::zinter, find = keys_after_numkeys),
+    keyed!("zdiff", -3, RO, (0, 0, 0), engine::zsets::zdiff, find = keys_after_numkeys),
+    keyed!("zintercard", -3, RO, (0, 0, 0), engine::zsets::zintercard, find = keys_after_numkeys),
+    keyed!("zunionstore", -4, WD, K1, engine::zsets::zunionstore, find = dest_then_numkeys),
+    keyed!("zinterstore", -4, WD, K1, engine::zsets::zinterstore, find = dest_then_numkeys),
+    keyed!("zdiffstore", -4, WD, K1, engine::zsets::zdiffstore, find = dest_then_numkeys),
+    keyed!("zrandmember", -2, RO, K1, engine::zsets::zrandmember),
+    keyed!("zscan", -3, RO, K1, engine::zsets::zscan),
     // Sort.
-    server_keyed!("sort", "RO access", -2, WD, "generic", K1, crate::sort::sort, find = sort_keys),
-    server_keyed!("sort_ro", "RO access", -2, RO, "generic", K1, crate::sort::sort, find = sort_ro_keys),
+    server_keyed!("sort", -2, WD, K1, crate::sort::sort, find = sort_keys),
+    server_keyed!("sort_ro", -2, RO, K1, crate::sort::sort, find = sort_ro_keys),
     // Bitmaps and HyperLogLog.
-    keyed!("setbit", "RW access update", 4, WD, "bitmap", K1, bitmaps::setbit),
-    keyed!("getbit", "RO access", 3, ROF, "bitmap", K1, bitmaps::getbit),
-    keyed!("bitcount", "RO access", -2, RO, "bitmap", K1, bitmaps::bitcount),
-    keyed!("bitpos", "RO access", -3, RO, "bitmap", K1, bitmaps::bitpos),
-    keyed!("bitop", "OW update|RO access", -4, WD, "bitmap", (2, -1, 1), bitmaps::bitop),
-    keyed!("bitfield", "RW access update variable_flags", -2, WD, "bitmap", K1, bitmaps::bitfield),
-    keyed!("bitfield_ro", "RO access", -2, ROF, "bitmap", K1, bitmaps::bitfield_ro),
-    keyed!("pfadd", "RW insert", -2, WDF, "hyperloglog", K1, hyperloglog::pfadd),
-    keyed!("pfcount", "RW access", -2, RO | MAY_REPLICATE, "hyperloglog", KALL, hyperloglog::pfcount),
-    keyed!("pfmerge", "RW access insert|RO access", -2, WD, "hyperloglog", KALL, hyperloglog::pfmerge),
-    keyed!("pfdebug", "RW access", 3, WD | ADMIN, "hyperloglog", (2, 2, 1), hyperloglog::pfdebug),
+    keyed!("setbit", 4, WD, K1, bitmaps::setbit),
+    keyed!("getbit", 3, ROF, K1, bitmaps::getbit),
+    keyed!("bitcount", -2, RO, K1, bitmaps::bitcount),
+    keyed!("bitpos", -3, RO, K1, bitmaps::bitpos),
+    keyed!("bitop", -4, WD, (2, -1, 1), bitmaps::bitop),
+    keyed!("bitfield", -2, WD, K1, bitmaps::bitfield),
+    keyed!("bitfield_ro", -2, ROF, K1, bitmaps::bitfield_ro),
+    keyed!("pfadd", -2, WDF, K1, hyperloglog::pfadd),
+    keyed!("pfcount", -2, RO | MAY_REPLICATE, KALL, hyperloglog::pfcount),
+    keyed!("pfmerge", -2, WD, KALL, hyperloglog::pfmerge),
+    keyed!("pfdebug", 3, WD | ADMIN, (2, 2, 1), hyperloglog::pfdebug),
     // Geo.
-    keyed!("geoadd", "RW update", -5, WD, "geo", K1, engine::geo::geoadd),
-    keyed!("geodist", "RO access", -4, RO, "geo", K1, engine::geo::geodist),
-    keyed!("geopos", "RO access", -2, RO, "geo", K1, engine::geo::geopos),
-    keyed!("geohash", "RO access", -2, RO, "geo", K1, engine::geo::geohash),
-    keyed!("georadius", "RO access", -6, WD, "geo", K1, engine::geo::georadius, find = georadius_keys),
-    keyed!(
-        "georadiusbymember",
-        "RO access",
-        -5,
-        WD,
-        "geo",
-        K1,
-        engine::geo::georadiusbymember,
-        find = georadiusbymember_keys
-    ),
-    keyed!("georadius_ro", "RO access", -6, RO, "geo", K1, engine::geo::georadius_ro),
-    keyed!("georadiusbymember_ro", "RO access", -5, RO, "geo", K1, engine::geo::georadiusbymember_ro),
-    keyed!("geosearch", "RO access", -7, RO, "geo", K1, engine::geo::geosearch),
-    keyed!("geosearchstore", "OW update|RO access", -8, WD, "geo", K2, engine::geo::geosearchstore),
-    server!("keys", 2, RO | KEYSPACE, "generic", srv::keys),
-    server!("scan", -2, RO | KEYSPACE, "generic", srv::scan),
-    server!("randomkey", 1, RO | KEYSPACE, "generic", srv::randomkey),
-    server!("dbsize", 1, ROF | KEYSPACE, "server", srv::dbsize),
-    server!("flushdb", -1, W | KEYSPACE, "server", srv::flushdb),
-    server!("flushall", -1, W | KEYSPACE, "server", srv::flushall),
-    server!("swapdb", 3, WF | KEYSPACE, "server", srv::swapdb),
+    keyed!("geoadd", -5, WD, K1, engine::geo::geoadd),
+    keyed!("geodist", -4, RO, K1, engine::geo::geodist),
+    keyed!("geopos", -2, RO, K1, engine::geo::geopos),
+    keyed!("geohash", -2, RO, K1, engine::geo::geohash),
+    keyed!("georadius", -6, WD, K1, engine::geo::georadius, find = georadius_keys),
+    keyed!("georadiusbymember", -5, WD, K1, engine::geo::georadiusbymember, find = georadiusbymember_keys),
+    keyed!("georadius_ro", -6, RO, K1, engine::geo::georadius_ro),
+    keyed!("georadiusbymember_ro", -5, RO, K1, engine::geo::georadiusbymember_ro),
+    keyed!("geosearch", -7, RO, K1, engine::geo::geosearch),
+    keyed!("geosearchstore", -8, WD, K2, engine::geo::geosearchstore),
+    server!("keys", 2, RO | KEYSPACE, srv::keys),
+    server!("scan", -2, RO | KEYSPACE, srv::scan),
+    server!("randomkey", 1, RO | KEYSPACE, srv::randomkey),
+    server!("dbsize", 1, ROF | KEYSPACE, srv::dbsize),
+    server!("flushdb", -1, W | KEYSPACE, srv::flushdb),
+    server!("flushall", -1, W | KEYSPACE, srv::flushall),
+    server!("swapdb", 3, WF | KEYSPACE, srv::swapdb),
     // Connection.
-    local!("ping", -1, FAST, "connection", conn::ping),
-    local!("echo", 2, FAST, "connection", conn::echo),
-    local!("select", 2, LOADING | STALE | FAST, "connection", conn::select),
-    local!("auth", -2, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, "connection", conn::auth),
-    local!("hello", -1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, "connection", conn::hello),
-    local!("quit", -1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, "connection", conn::quit),
-    local!("reset", 1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, "connection", conn::reset),
-    local!("command", -1, LOADING | STALE, "server", conn::command),
-    server!("client", -2, NOSCRIPT | LOADING | STALE, "connection", srv::client),
+    local!("ping", -1, FAST, conn::ping),
+    local!("echo", 2, LOADING | STALE | FAST, conn::echo),
+    local!("select", 2, LOADING | STALE | FAST, conn::select),
+    local!("auth", -2, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, conn::auth),
+    local!("hello", -1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, conn::hello),
+    local!("quit", -1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, conn::quit),
+    local!("reset", 1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, conn::reset),
+    local!("command", -1, LOADING | STALE, crate::command::command),
+    server!("client", -2, LOADING | STALE, srv::client),
     // Transactions.
-    local!("multi", 1, NOSCRIPT | LOADING | STALE | FAST, "transactions", crate::multi::multi),
-    server!("exec", 1, NOSCRIPT | LOADING | STALE, "transactions", crate::multi::exec),
-    local!("discard", 1, NOSCRIPT | LOADING | STALE | FAST, "transactions", crate::multi::discard),
-    server!("watch", -2, NOSCRIPT | LOADING | STALE | FAST, "transactions", crate::watch::watch),
-    server!("unwatch", 1, NOSCRIPT | LOADING | STALE | FAST, "transactions", crate::watch::unwatch_cmd),
+    local!("multi", 1, NOSCRIPT | LOADING | STALE | FAST, crate::multi::multi),
+    server!("exec", 1, NOSCRIPT | LOADING | STALE, crate::multi::exec),
+    local!("discard", 1, NOSCRIPT | LOADING | STALE | FAST, crate::multi::discard),
+    server_keyed!("watch", -2, NOSCRIPT | LOADING | STALE | FAST, KALL, crate::watch::watch),
+    server!("unwatch", 1, NOSCRIPT | LOADING | STALE | FAST, crate::watch::unwatch_cmd),
     // Server.
-    server!("info", -1, LOADING | STALE, "server", srv::info),
-    server!("config", -2, ADMIN | NOSCRIPT | LOADING | STALE, "server", srv::config),
-    local!("time", 1, LOADING | STALE | FAST, "server", srv::time),
-    server!("bgrewriteaof", 1, ADMIN | NOSCRIPT, "server", crate::aof_rewrite::bgrewriteaof),
-    local!("lastsave", 1, LOADING | STALE | FAST, "server", crate::snapshot::lastsave),
-    server!("save", 1, ADMIN | NOSCRIPT | NO_MULTI, "server", crate::snapshot::save),
-    server!("bgsave", -1, ADMIN | NOSCRIPT, "server", crate::snapshot::bgsave),
-    server!("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI, "server", srv::shutdown),
-    server!("debug", -2, ADMIN | NOSCRIPT | LOADING | STALE, "server", srv::debug),
+    server!("info", -1, LOADING | STALE, srv::info),
+    server!("config", -2, ADMIN | NOSCRIPT | LOADING | STALE, srv::config),
+    local!("time", 1, LOADING | STALE | FAST, srv::time),
+    server!("bgrewriteaof", 1, ADMIN | NOSCRIPT, crate::aof_rewrite::bgrewriteaof),
+    local!("lastsave", 1, LOADING | STALE | FAST, crate::snapshot::lastsave),
+    server!("save", 1, ADMIN | NOSCRIPT | NO_MULTI, crate::snapshot::save),
+    server!("bgsave", -1, ADMIN | NOSCRIPT, crate::snapshot::bgsave),
+    server!("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI, srv::shutdown),
+    server!("debug", -2, ADMIN | NOSCRIPT | LOADING | STALE, srv::debug),
 ];
 
 /// Keys for commands shaped `CMD numkeys key [key ...] ...` (LMPOP, SINTERCARD, ZUNION, ...).
@@ -454,9 +375,12 @@ pub fn keys_after_numkeys(args: &[Bytes]) -> Vec<usize> {
 
 /// Keys for commands shaped `CMD dest numkeys key [key ...] ...` (ZUNIONSTORE, ...).
 pub fn dest_then_numkeys(args: &[Bytes]) -> Vec<usize> {
-    let mut keys = vec![1];
-    keys.extend(numkeys_at(args, 2));
-    keys
+    // No keys at all when the count is bad, as Redis's key function says (the handler reports it).
+    let sources = numkeys_at(args, 2);
+    if sources.is_empty() {
+        return sources;
+    }
+    [1].into_iter().chain(sources).collect()
 }
 
 /// Keys for GEORADIUS: the source, then any STORE or STOREDIST key.

@@ -9,6 +9,8 @@ mod aof;
 mod aof_load;
 mod aof_record;
 mod aof_rewrite;
+mod command;
+mod command_meta;
 mod commands;
 mod config;
 mod conn;

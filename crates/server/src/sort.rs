@@ -25,12 +25,11 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 /// The loading step's routing: the source at position 1 of SORT's own arguments.
-static LOAD_STEP: Command = keyed!("sort", "RO access", -2, commands::READONLY, "generic", (1, 1, 1), esort::load_step);
+static LOAD_STEP: Command = keyed!("sort", -2, commands::READONLY, (1, 1, 1), esort::load_step);
 
 /// The storing step's routing: `sort dest value...`, the destination at position 1.
 /// Its own name: the AOF records this step as the list it stores (see aof_record).
-static STORE_STEP: Command =
-    keyed!("sort|store", "OW update", -2, commands::WRITE, "generic", (1, 1, 1), esort::store_step);
+static STORE_STEP: Command = keyed!("sort|store", -2, commands::WRITE, (1, 1, 1), esort::store_step);
 
 pub async fn sort(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> Reply {
     let spec = match SortSpec::parse(args) {
