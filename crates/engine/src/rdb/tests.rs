@@ -96,6 +96,21 @@ fn sample_values() -> Vec<Value> {
         )));
     }
     out.push(Value::ZSet(ZSet::from_pairs(vec![(f64::INFINITY, b("a")), (f64::NEG_INFINITY, b("b")), (-0.0, b("c"))])));
+    // A large sorted set grown in random order, with updates and removals:
+    // half-full leaves, several tree levels, freed and reused records.
+    let mut z = ZSet::default();
+    for i in 0..6000u64 {
+        let m = format!("r{}", i.wrapping_mul(2654435761) % 5000);
+        let s = (i.wrapping_mul(40503) % 977) as f64 / 4.0;
+        match z.score(m.as_bytes()) {
+            Some(_) if i % 5 == 0 => {
+                z.remove(m.as_bytes());
+            }
+            Some(old) => z.update(m.as_bytes(), old, s),
+            None => z.insert(m.as_bytes(), s),
+        }
+    }
+    out.push(Value::ZSet(z));
     out
 }
 

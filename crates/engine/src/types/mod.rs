@@ -9,6 +9,7 @@ pub mod hll;
 pub mod list;
 pub mod set;
 pub mod zset;
+mod ztree;
 
 pub use hash::Hash;
 pub use list::List;

@@ -292,7 +292,7 @@ impl IntSet {
 const INLINE: usize = 22;
 
 /// A member: 24 bytes in its slot, plus a heap copy if long. Sorted set
-/// skiplist nodes hold their member the same way.
+/// B+tree records hold their member the same way.
 #[derive(Clone)]
 pub(crate) enum Member {
     Inline(u8, [u8; INLINE]),
@@ -343,7 +343,7 @@ const PART_MERGE: usize = 112;
 ///   entry has been visited. Resuming sorts one part, never the whole table.
 ///
 /// The table does not know how to hash an entry (a sorted set's index holds
-/// node numbers whose member lives in the skiplist), so calls that may move
+/// record numbers whose member lives in a record arena), so calls that may move
 /// entries take `hash_of`, which must hash an entry's key with the hasher it
 /// is given, the same hash `hash` gives for that key.
 #[derive(Clone)]
