@@ -228,13 +228,18 @@ async fn run_multi_shard(
     keys: Vec<LockKey>,
     mode: Mode,
 ) -> Reply {
-    let mut locked = Locked::acquire(shard, keys, mode).await;
+    let locked = Locked::acquire(shard, keys, mode).await;
+    run_on_copies(shard, locked, handler, db, &args, mode)
+}
+
+/// Runs a keyed command over the copies of its keys, then writes them back.
+fn run_on_copies(shard: &Shard, mut copies: Locked, handler: Handler, db: usize, args: &[Bytes], mode: Mode) -> Reply {
     shard.stats.commands.set(shard.stats.commands.get() + 1);
-    let reply = handler(&mut Ctx { data: &mut locked.scratch, db, now: now_ms() }, &args);
+    let reply = handler(&mut Ctx { data: &mut copies.scratch, db, now: now_ms() }, args);
     if mode == Mode::Write && !reply.is_error() {
         crate::snapshot::note_write();
     }
-    locked.write_back_and_release(shard);
+    copies.write_back_and_release(shard);
     reply
 }
 
@@ -446,14 +451,8 @@ pub async fn run_under_keyspace(
     }
     let databases = shard.data.borrow().dbs.len();
     let keys = command_keys(cmd, &args, db, databases);
-    let mut copied = Locked::under_keyspace(shard, keys, mode).await;
-    shard.stats.commands.set(shard.stats.commands.get() + 1);
-    let reply = handler(&mut Ctx { data: &mut copied.scratch, db, now: now_ms() }, &args);
-    if mode == Mode::Write && !reply.is_error() {
-        crate::snapshot::note_write();
-    }
-    copied.write_back_and_release(shard);
-    reply
+    let copies = Locked::under_keyspace(shard, keys, mode).await;
+    run_on_copies(shard, copies, handler, db, &args, mode)
 }
 
 /// Runs `f` on shard `target` once nothing there holds or waits to write
