@@ -337,8 +337,10 @@ async fn drain_mailbox(shard: Rc<Shard>, inbox: Inbox) {
         }
         // A safety net, not the mechanism: once (in CI, under heavy cross-shard
         // load on 2 cores) a test stalled for minutes until a new connection
-        // woke its shards, a wake-up lost somewhere between shards. Looking
-        // again every 50 ms bounds such a stall; an idle shard stays nearly idle.
+        // woke its shards. glommio could then park an executor with runnable
+        // tasks (since fixed, crates/glommio/PATCHES.md), which may have been
+        // it; looking again every 50 ms bounds any such stall, and an idle
+        // shard stays nearly idle.
         futures_lite::future::or(inbox.ready(), glommio::timer::sleep(Duration::from_millis(50))).await;
     }
 }
