@@ -166,6 +166,12 @@ pub fn run_transaction(
         }
         finish(Some(replies))
     };
+    when_free(shard, keys, mode, run);
+}
+
+/// Runs `run` on this shard once `keys` are free for `mode` (at once when
+/// nothing conflicts), without taking them: it runs to completion in one step.
+fn when_free(shard: &Shard, keys: Vec<LockKey>, mode: Mode, run: impl FnOnce(&Shard) + 'static) {
     if shard.locks.borrow().can_run(&keys, mode) {
         run(shard);
     } else {
@@ -311,10 +317,11 @@ impl Locked {
         let (mode, now) = (self.mode, now_ms());
         let write_back = write_back && mode == Mode::Write;
         let mut scratch = self.scratch;
-        let logged = shard.shared.aof_on.load(std::sync::atomic::Ordering::Acquire);
+        let logged = write_back && shard.shared.aof_on.load(std::sync::atomic::Ordering::Acquire);
+        let under_keyspace = self.under_keyspace;
         let participants = || self.by_shard.keys().map(|s| s.to_string()).collect::<Vec<_>>().join(",");
-        let txn = (write_back && logged && !self.under_keyspace).then(|| (shard.shared.new_txn_id(), participants()));
-        let (under_keyspace, logged) = (self.under_keyspace, write_back && logged);
+        // Under the keyspace lock the writes go bare into the holder's open transaction.
+        let txn = (logged && !under_keyspace).then(|| (shard.shared.new_txn_id(), participants()));
         for (target, keys) in self.by_shard {
             let writes: Vec<(LockKey, Option<Entry>)> = if write_back {
                 keys.iter().map(|k| (k.clone(), scratch.dbs[k.0].get(&k.1, now).cloned())).collect()
@@ -468,15 +475,7 @@ pub async fn call_behind_keyspace<T: Send + 'static>(
         return crate::shard::call(shard, target, f).await;
     }
     let (tx, rx) = oneshot();
-    post(shard, target, move |s| {
-        let run = move |s: &Shard| tx.send(f(s));
-        let keys = vec![EVERYTHING];
-        if s.locks.borrow().can_run(&keys, Mode::Read) {
-            run(s);
-        } else {
-            s.locks.borrow_mut().enqueue(Waiter { keys, mode: Mode::Read, hold: false, on_grant: Box::new(run) });
-        }
-    });
+    post(shard, target, move |s| when_free(s, vec![EVERYTHING], Mode::Read, move |s| tx.send(f(s))));
     rx.await.expect("shard dropped a reply")
 }
 

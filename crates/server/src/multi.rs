@@ -38,7 +38,12 @@ pub fn runs_inside_multi(cmd: &Command) -> bool {
 /// Whether a queued command's keys are locked for the transaction: keyed
 /// commands, and SORT, which routes itself but names its source and destination.
 fn holds_keys(cmd: &Command) -> bool {
-    matches!(cmd.exec, Exec::Keyed(_)) || (matches!(cmd.exec, Exec::Server(_)) && cmd.find_keys.is_some())
+    matches!(cmd.exec, Exec::Keyed(_)) || routes_itself(cmd)
+}
+
+/// A server command with key arguments (SORT, SORT_RO): it routes itself.
+fn routes_itself(cmd: &Command) -> bool {
+    matches!(cmd.exec, Exec::Server(_)) && cmd.find_keys.is_some()
 }
 
 pub fn queue(client: &mut Client, args: Vec<Bytes>) -> Reply {
@@ -73,7 +78,7 @@ pub async fn exec(shard: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> Reply 
     let commands: Vec<&'static Command> =
         queue.commands.iter().map(|args| commands::lookup(&args[0]).expect("checked when queued")).collect();
     let spans_keyspace = |(c, args): (&&Command, &Vec<Bytes>)| {
-        c.has(commands::KEYSPACE) || (c.name.starts_with("sort") && crate::sort::reads_other_shards(shard, args))
+        c.has(commands::KEYSPACE) || (routes_itself(c) && crate::sort::reads_other_shards(shard, args))
     };
     if commands.iter().zip(&queue.commands).any(spans_keyspace) {
         return exec_under_keyspace(shard, client, commands, queue.commands).await;
