@@ -92,6 +92,9 @@ bitflags::bitflags! {
         const CQSIZE    = 1 << 3;
         const CLAMP     = 1 << 4;
         const ATTACH_WQ = 1 << 5;
+        /// Tessera patch (PATCHES.md, 4): completions are not forced on a
+        /// running task with an interrupt; they run at its next kernel entry.
+        const COOP_TASKRUN = 1 << 8;
     }
 }
 
