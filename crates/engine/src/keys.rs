@@ -267,13 +267,10 @@ pub fn object(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             "HELP",
             "    Prints this help.",
         ];
-        return Reply::Array(lines.iter().map(|l| Reply::Status(Bytes::from_static(l.as_bytes()))).collect());
+        return Reply::help(&lines);
     }
     if !matches!(sub.as_str(), "encoding" | "refcount" | "idletime" | "freq") {
-        return Reply::error(format!(
-            "ERR unknown subcommand '{}'. Try OBJECT HELP.",
-            String::from_utf8_lossy(&args[1])
-        ));
+        return Reply::unknown_subcommand("OBJECT", &args[1]);
     }
     if args.len() != 3 {
         return Reply::error(format!("ERR wrong number of arguments for 'object|{sub}' command"));

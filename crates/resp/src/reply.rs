@@ -57,6 +57,16 @@ impl Reply {
         Reply::Status(Bytes::from_static(s.as_bytes()))
     }
 
+    /// A container command's HELP reply: one status line each.
+    pub fn help(lines: &[&'static str]) -> Reply {
+        Reply::Array(lines.iter().map(|l| Reply::status(l)).collect())
+    }
+
+    /// Redis's reply to `<COMMAND> <sub>` where `sub` is not one of its subcommands.
+    pub fn unknown_subcommand(command: &str, sub: &[u8]) -> Reply {
+        Reply::error(format!("ERR unknown subcommand '{}'. Try {command} HELP.", String::from_utf8_lossy(sub)))
+    }
+
     pub fn bulk(b: impl Into<Bytes>) -> Reply {
         Reply::Bulk(b.into())
     }

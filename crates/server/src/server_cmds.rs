@@ -297,22 +297,17 @@ pub async fn client(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> R
             }
         }
         "id" | "getname" | "setname" | "info" | "kill" => wrong(),
-        "help" => Reply::Array(
-            [
-                "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                "ID",
-                "GETNAME",
-                "SETNAME <name>",
-                "INFO",
-                "LIST",
-                "KILL <ip:port> | <filter> [value] ...",
-                "HELP",
-            ]
-            .iter()
-            .map(|l| Reply::status(l))
-            .collect(),
-        ),
-        _ => Reply::error(format!("ERR unknown subcommand '{}'. Try CLIENT HELP.", String::from_utf8_lossy(&args[1]))),
+        "help" => Reply::help(&[
+            "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "ID",
+            "GETNAME",
+            "SETNAME <name>",
+            "INFO",
+            "LIST",
+            "KILL <ip:port> | <filter> [value] ...",
+            "HELP",
+        ]),
+        _ => Reply::unknown_subcommand("CLIENT", &args[1]),
     }
 }
 
@@ -536,7 +531,7 @@ pub async fn config(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply 
         "get" | "set" | "resetstat" | "rewrite" => {
             Reply::error(format!("ERR wrong number of arguments for 'config|{sub}' command"))
         }
-        _ => Reply::error(format!("ERR unknown subcommand '{}'. Try CONFIG HELP.", String::from_utf8_lossy(&args[1]))),
+        _ => Reply::unknown_subcommand("CONFIG", &args[1]),
     }
 }
 
@@ -610,12 +605,9 @@ pub async fn debug(_: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
             }
             _ => err(NOT_INTEGER),
         },
-        "help" => Reply::Array(
-            ["DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "SLEEP <seconds>", "HELP"]
-                .iter()
-                .map(|l| Reply::status(l))
-                .collect(),
-        ),
+        "help" => {
+            Reply::help(&["DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "SLEEP <seconds>", "HELP"])
+        }
         _ => Reply::error(format!(
             "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
             String::from_utf8_lossy(&args[1])

@@ -266,29 +266,11 @@ impl Tree {
     }
 
     fn new_leaf(&mut self) -> u32 {
-        match self.free_leaves.pop() {
-            Some(i) => {
-                *self.leaf_mut(i) = Leaf::new();
-                i
-            }
-            None => {
-                self.leaves.push(Box::new(Leaf::new()));
-                (self.leaves.len() - 1) as u32
-            }
-        }
+        new_node(&mut self.leaves, &mut self.free_leaves, Leaf::new())
     }
 
     fn new_inner(&mut self) -> u32 {
-        match self.free_inners.pop() {
-            Some(i) => {
-                *self.inner_mut(i) = Inner::new();
-                i
-            }
-            None => {
-                self.inners.push(Box::new(Inner::new()));
-                (self.inners.len() - 1) as u32
-            }
-        }
+        new_node(&mut self.inners, &mut self.free_inners, Inner::new())
     }
 
     fn count_of(&self, node: u32, height: u32) -> u32 {
@@ -693,6 +675,20 @@ impl Large {
             let ((m, s), next) = self.step(p, false);
             assert_eq!(self.score(m), Some(s));
             pos = next;
+        }
+    }
+}
+
+/// A fresh node in a node pool: a freed slot reused, else a new one at the end.
+fn new_node<T>(nodes: &mut Vec<Box<T>>, free: &mut Vec<u32>, fresh: T) -> u32 {
+    match free.pop() {
+        Some(i) => {
+            *nodes[i as usize] = fresh;
+            i
+        }
+        None => {
+            nodes.push(Box::new(fresh));
+            (nodes.len() - 1) as u32
         }
     }
 }
