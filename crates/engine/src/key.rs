@@ -2,19 +2,45 @@
 //!
 //! A `Bytes` key costs 32 bytes in the table plus a separate allocation that
 //! every lookup must visit to compare it: a cache miss per command on a large
-//! keyspace. `CompactKey` is also 32 bytes but holds keys of up to 30 bytes
-//! (most keys) inside the table's bucket, so the comparison reads memory the
-//! probe already loaded; longer keys go to one boxed slice.
+//! keyspace. `CompactKey` takes 24 bytes and holds keys of up to 23 bytes
+//! (most keys: `key:000000012345`, `memtier-1234567`) inside the table's
+//! bucket, so the comparison reads memory the probe already loaded; longer
+//! keys go to one boxed slice. 24 rather than 32 bytes makes a table slot
+//! (key and `Entry`) 72 bytes, so a 1024-bucket segment fits jemalloc's 80 KiB
+//! size class instead of spilling into the 96 KiB one.
 
 use bytes::Bytes;
+use std::cmp::Ordering;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 
-const INLINE: usize = 30;
+const INLINE: usize = 23;
 
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum CompactKey {
-    Inline { len: u8, data: [u8; INLINE] },
+/// An inline key's length. An enum rather than a `u8` so its 232 unused
+/// values are a niche: the `Heap` variant is told apart by them, with no tag
+/// byte of its own, which leaves 23 of the 24 bytes for the key.
+#[rustfmt::skip]
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum Len {
+    L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10, L11,
+    L12, L13, L14, L15, L16, L17, L18, L19, L20, L21, L22, L23,
+}
+
+#[rustfmt::skip]
+const LENS: [Len; INLINE + 1] = {
+    use Len::*;
+    [L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10, L11,
+     L12, L13, L14, L15, L16, L17, L18, L19, L20, L21, L22, L23]
+};
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct CompactKey(Repr);
+
+#[derive(Clone, PartialEq, Eq)]
+enum Repr {
+    Inline { len: Len, data: [u8; INLINE] },
     Heap(Box<[u8]>),
 }
 
@@ -23,9 +49,9 @@ impl CompactKey {
         if key.len() <= INLINE {
             let mut data = [0u8; INLINE];
             data[..key.len()].copy_from_slice(key);
-            CompactKey::Inline { len: key.len() as u8, data }
+            CompactKey(Repr::Inline { len: LENS[key.len()], data })
         } else {
-            CompactKey::Heap(key.into())
+            CompactKey(Repr::Heap(key.into()))
         }
     }
 
@@ -38,9 +64,9 @@ impl CompactKey {
 impl Deref for CompactKey {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
-        match self {
-            CompactKey::Inline { len, data } => &data[..*len as usize],
-            CompactKey::Heap(b) => b,
+        match &self.0 {
+            Repr::Inline { len, data } => &data[..*len as usize],
+            Repr::Heap(b) => b,
         }
     }
 }
@@ -48,6 +74,25 @@ impl Deref for CompactKey {
 impl AsRef<[u8]> for CompactKey {
     fn as_ref(&self) -> &[u8] {
         self
+    }
+}
+
+// Hash and order by the key's bytes, as `[u8]` and `Bytes` do.
+impl Hash for CompactKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (**self).hash(state)
+    }
+}
+
+impl Ord for CompactKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (**self).cmp(&**other)
+    }
+}
+
+impl PartialOrd for CompactKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
     }
 }
 
@@ -67,17 +112,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn inline_up_to_30_bytes_and_same_size_as_bytes() {
-        assert_eq!(std::mem::size_of::<CompactKey>(), 32);
+    fn inline_up_to_23_bytes_in_24() {
+        assert_eq!(std::mem::size_of::<CompactKey>(), 24);
         let short = CompactKey::new(b"key:000000012345");
-        assert!(matches!(short, CompactKey::Inline { len: 16, .. }));
+        assert!(matches!(short.0, Repr::Inline { .. }));
         assert_eq!(&short[..], b"key:000000012345");
-        let edge = CompactKey::new(&[7u8; 30]);
-        assert!(matches!(edge, CompactKey::Inline { .. }));
-        let long = CompactKey::new(&[9u8; 31]);
-        assert!(matches!(long, CompactKey::Heap(_)));
-        assert_eq!(long.len(), 31);
+        for n in 0..=40 {
+            let k = CompactKey::new(&vec![b'x'; n]);
+            assert_eq!(matches!(k.0, Repr::Inline { .. }), n <= INLINE);
+            assert_eq!(k.len(), n);
+        }
         assert_eq!(CompactKey::new(b"").to_bytes(), Bytes::new());
-        assert!(CompactKey::new(b"a") < CompactKey::new(b"b") || CompactKey::new(b"a") != CompactKey::new(b"b"));
+        // Byte order across representations, as for `[u8]`.
+        let long = CompactKey::new(&[b'b'; 30]);
+        assert!(CompactKey::new(b"a") < long && long < CompactKey::new(b"c"));
+        assert!(CompactKey::new(b"ab") > CompactKey::new(b"a"));
     }
 }

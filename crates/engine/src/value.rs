@@ -156,5 +156,7 @@ mod tests {
     fn inline_collections_keep_an_entry_at_48_bytes() {
         assert_eq!(std::mem::size_of::<Value>(), 40);
         assert_eq!(std::mem::size_of::<Entry>(), 48);
+        // A key table slot: 1024 of them and their control bytes fit jemalloc's 80 KiB class.
+        assert_eq!(std::mem::size_of::<(crate::key::CompactKey, Entry)>(), 72);
     }
 }
