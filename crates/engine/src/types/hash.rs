@@ -3,6 +3,7 @@
 //! it outgrows `hash-max-listpack-entries` or holds a string longer than
 //! `hash-max-listpack-value`, a hash table ("hashtable"), for good.
 
+use super::packed::{self, read_varint, Varint};
 use super::set::{Dense, Keyed};
 use crate::limits::{hash_max_listpack_entries, hash_max_listpack_value};
 use std::fmt;
@@ -113,20 +114,9 @@ impl fmt::Debug for Table {
     }
 }
 
-fn put_str(buf: &mut Vec<u8>, s: &[u8]) {
-    let mut n = s.len();
-    while n >= 0x80 {
-        buf.push(n as u8 | 0x80);
-        n >>= 7;
-    }
-    buf.push(n as u8);
-    buf.extend_from_slice(s);
-}
-
-/// The bytes `put_str` writes for `s`: a 7-bit group of the length per byte, then `s`.
-fn encoded_len(s: &[u8]) -> usize {
-    let bits = usize::BITS - s.len().leading_zeros();
-    s.len() + 1 + bits.saturating_sub(1) as usize / 7
+/// Writes `s` over `range` of a packed buffer: its length as a varint, then `s`.
+fn put_str(buf: &mut Vec<u8>, range: std::ops::Range<usize>, s: &[u8]) {
+    packed::splice(buf, range, &[Varint::new(s.len() as u64).as_slice(), s]);
 }
 
 /// Gives a packed buffer's memory back once most of it is unused.
@@ -137,18 +127,10 @@ fn shrink_if_sparse(buf: &mut Vec<u8>) {
 }
 
 /// The string starting at `at` in a packed buffer, and where the next one starts.
-fn read_str(buf: &[u8], mut at: usize) -> (&[u8], usize) {
-    let (mut n, mut shift) = (0usize, 0);
-    loop {
-        let b = buf[at];
-        at += 1;
-        n |= ((b & 0x7f) as usize) << shift;
-        if b < 0x80 {
-            break;
-        }
-        shift += 7;
-    }
-    (&buf[at..at + n], at + n)
+fn read_str(buf: &[u8], at: usize) -> (&[u8], usize) {
+    let (n, at) = read_varint(buf, at);
+    let end = at + n as usize;
+    (&buf[at..end], end)
 }
 
 /// The pairs of a packed buffer, in order.
@@ -231,17 +213,13 @@ impl Hash {
         let added = match &mut self.0 {
             Repr::Packed { buf, len } => match find_packed(buf, field) {
                 Some(slot) => {
-                    let mut encoded = Vec::with_capacity(value.len() + 5);
-                    put_str(&mut encoded, value);
-                    buf.reserve_exact(encoded.len().saturating_sub(slot.end - slot.value_at));
-                    buf.splice(slot.value_at..slot.end, encoded);
+                    put_str(buf, slot.value_at..slot.end, value);
                     shrink_if_sparse(buf);
                     false
                 }
                 None => {
-                    buf.reserve_exact(encoded_len(field) + encoded_len(value));
-                    put_str(buf, field);
-                    put_str(buf, value);
+                    let (f, v) = (Varint::new(field.len() as u64), Varint::new(value.len() as u64));
+                    packed::append(buf, &[f.as_slice(), field, v.as_slice(), value]);
                     *len += 1;
                     true
                 }
@@ -370,17 +348,16 @@ mod tests {
         // A length prefix of more than one byte (also longer than the value threshold).
         let mut buf = Vec::new();
         let long = vec![7u8; 300];
-        put_str(&mut buf, &long);
-        put_str(&mut buf, b"x");
+        put_str(&mut buf, 0..0, &long);
+        put_str(&mut buf, 302..302, b"x");
         let (s, next) = read_str(&buf, 0);
-        assert_eq!(s, &long[..]);
-        assert_eq!((encoded_len(&long), encoded_len(b"x"), encoded_len(b"")), (next, 2, 1));
-        for n in [127, 128, 16383, 16384] {
-            let (mut buf, s) = (Vec::new(), vec![0u8; n]);
-            put_str(&mut buf, &s);
-            assert_eq!(encoded_len(&s), buf.len());
-        }
+        assert_eq!((s, next), (&long[..], 302));
         assert_eq!(read_str(&buf, next), (&b"x"[..], buf.len()));
+        // Replacing a value with a shorter and a longer one keeps what follows.
+        put_str(&mut buf, 0..302, b"ab");
+        assert_eq!((read_str(&buf, 0), read_str(&buf, 3)), ((&b"ab"[..], 3), (&b"x"[..], 5)));
+        put_str(&mut buf, 0..3, &long);
+        assert_eq!(read_str(&buf, 302), (&b"x"[..], buf.len()));
     }
 
     #[test]

@@ -8,10 +8,12 @@
 //! element. Push and pop at either end touch one bounded node (O(1)), and
 //! reaching index i skips whole nodes from the nearer end.
 
+use super::packed::{self, Varint};
 use crate::limits;
 use bytes::Bytes;
 use std::collections::VecDeque;
 use std::fmt;
+use std::ops::Range;
 
 #[derive(Clone, Default)]
 pub struct List {
@@ -165,36 +167,19 @@ fn within_limit(bytes: usize, count: usize) -> bool {
     }
 }
 
-fn varint(mut n: usize, out: &mut [u8; 10]) -> usize {
-    let mut k = 0;
-    loop {
-        let low = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out[k] = low;
-            return k + 1;
-        }
-        out[k] = low | 0x80;
-        k += 1;
-    }
-}
-
 fn entry_size(len: usize) -> usize {
-    len + 2 * varint(len, &mut [0; 10])
+    len + 2 * Varint::new(len as u64).as_slice().len()
 }
 
-fn put_entry(out: &mut Vec<u8>, data: &[u8]) {
-    let mut v = [0; 10];
-    let k = varint(data.len(), &mut v);
-    out.extend_from_slice(&v[..k]);
-    out.extend_from_slice(data);
-    out.extend(v[..k].iter().rev());
-}
-
-fn encode(data: &[u8]) -> Vec<u8> {
-    let mut e = Vec::with_capacity(entry_size(data.len()));
-    put_entry(&mut e, data);
-    e
+/// Writes an entry over `range` of `buf`: the data's length as a varint, the
+/// data, then the varint's bytes reversed, so it reads from either end.
+fn put_entry(buf: &mut Vec<u8>, range: Range<usize>, data: &[u8]) {
+    let len = Varint::new(data.len() as u64);
+    let mut rev = [0u8; 10];
+    let k = len.as_slice().len();
+    rev[..k].copy_from_slice(len.as_slice());
+    rev[..k].reverse();
+    packed::splice(buf, range, &[len.as_slice(), data, &rev[..k]]);
 }
 
 /// The entry that starts at `pos`: (where its data starts, data length, where the next entry starts).
@@ -228,7 +213,9 @@ fn read_backward(buf: &[u8], end: usize) -> (usize, usize, usize) {
 
 impl Node {
     fn with(data: &[u8]) -> Node {
-        Node { buf: encode(data), count: 1 }
+        let mut buf = Vec::new();
+        put_entry(&mut buf, 0..0, data);
+        Node { buf, count: 1 }
     }
 
     /// Byte offset of entry `i` (`count`: the end), walking from the nearer end.
@@ -245,15 +232,11 @@ impl Node {
         &self.buf[start..start + len]
     }
 
-    /// Grows the buffer exactly, not by doubling: most lists are short and a
-    /// node's slack would cost more than its entries. jemalloc's size classes
-    /// (four per doubling) keep repeated growth amortized, resizing in place
-    /// within a class.
+    /// Grows the buffer by size class, not by doubling: most lists are short
+    /// and a node's slack would cost more than its entries (see `packed`).
     fn insert(&mut self, i: usize, data: &[u8]) {
         let at = self.offset(i);
-        let e = encode(data);
-        self.buf.reserve_exact(e.len());
-        self.buf.splice(at..at, e);
+        put_entry(&mut self.buf, at..at, data);
         self.count += 1;
     }
 
@@ -269,9 +252,7 @@ impl Node {
     fn replace(&mut self, i: usize, data: &[u8]) {
         let at = self.offset(i);
         let next = read_forward(&self.buf, at).2;
-        let e = encode(data);
-        self.buf.reserve_exact(e.len().saturating_sub(next - at));
-        self.buf.splice(at..next, e);
+        put_entry(&mut self.buf, at..next, data);
     }
 
     /// Moves entries `i..` into a new node.
@@ -650,7 +631,7 @@ mod tests {
         for len in [0, 1, 127, 128, 300, 16383, 16384, 70000] {
             let data = vec![7u8; len];
             let mut buf = vec![1, 2, 3];
-            put_entry(&mut buf, &data);
+            put_entry(&mut buf, 3..3, &data);
             assert_eq!(buf.len(), 3 + entry_size(len));
             let (data_at, n, end) = read_forward(&buf, 3);
             assert_eq!((n, end), (len, buf.len()));
@@ -672,7 +653,8 @@ mod tests {
         l.insert(5, b"y");
         check(&l);
         assert!(matches!(l.nodes, Nodes::One(_)));
-        assert_eq!(l.nodes[0].buf.capacity(), l.nodes[0].buf.len());
+        // No slack beyond what the allocator rounds the buffer up to anyway.
+        assert_eq!(l.nodes[0].buf.capacity(), packed::size_class(l.nodes[0].buf.len()));
         // Into a deque of nodes and back to one node inline, from either end.
         for i in 0..300 {
             l.push_front(format!("f{i:0>50}").as_bytes());

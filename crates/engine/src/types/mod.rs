@@ -7,6 +7,7 @@ pub mod geohash;
 pub mod hash;
 pub mod hll;
 pub mod list;
+mod packed;
 pub mod set;
 pub mod zset;
 mod ztree;

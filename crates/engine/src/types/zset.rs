@@ -12,6 +12,7 @@
 //!
 //! Scores are never NaN: the commands refuse NaN before anything gets here.
 
+use super::packed::{self, read_varint, Varint};
 use super::ztree::{Large, Pos};
 use crate::limits::{zset_max_listpack_entries, zset_max_listpack_value};
 use bytes::Bytes;
@@ -43,41 +44,18 @@ impl Default for Repr {
 /// Whole scores up to this magnitude are stored as integers (exact in an f64).
 const INT_SCORE_MAX: f64 = (1u64 << 53) as f64;
 
-fn put_varint(buf: &mut Vec<u8>, mut n: u64) {
-    while n >= 0x80 {
-        buf.push(n as u8 | 0x80);
-        n >>= 7;
-    }
-    buf.push(n as u8);
-}
-
-fn read_varint(buf: &[u8], mut at: usize) -> (u64, usize) {
-    let (mut n, mut shift) = (0u64, 0);
-    loop {
-        let b = buf[at];
-        at += 1;
-        n |= ((b & 0x7f) as u64) << shift;
-        if b < 0x80 {
-            return (n, at);
-        }
-        shift += 7;
-    }
-}
-
-/// One packed entry. A listpack keeps a score as its text and reads "-0"
-/// back as the integer 0: the integer form does the same.
-fn encode(member: &[u8], score: f64) -> Vec<u8> {
-    let mut out = Vec::with_capacity(member.len() + 11);
+/// Writes one packed entry over `range` of `buf`. A listpack keeps a score
+/// as its text and reads "-0" back as the integer 0: the integer form does the same.
+fn put(buf: &mut Vec<u8>, range: std::ops::Range<usize>, member: &[u8], score: f64) {
     let int = score.fract() == 0.0 && score.abs() < INT_SCORE_MAX;
-    put_varint(&mut out, (member.len() as u64) << 1 | int as u64);
-    out.extend_from_slice(member);
+    let header = Varint::new((member.len() as u64) << 1 | int as u64);
     if int {
         let i = score as i64;
-        put_varint(&mut out, ((i << 1) ^ (i >> 63)) as u64);
+        let z = Varint::new(((i << 1) ^ (i >> 63)) as u64);
+        packed::splice(buf, range, &[header.as_slice(), member, z.as_slice()]);
     } else {
-        out.extend_from_slice(&score.to_le_bytes());
+        packed::splice(buf, range, &[header.as_slice(), member, &score.to_le_bytes()]);
     }
-    out
 }
 
 /// The entry at byte `at`: (member, score, where the next entry starts).
@@ -111,12 +89,10 @@ fn offset_of(buf: &[u8], rank: usize) -> usize {
     entries(buf).nth(rank).map_or(buf.len(), |(start, ..)| start)
 }
 
-/// Inserts an entry at its place in order, growing the buffer to exactly the size needed.
+/// Inserts an entry at its place in order.
 fn insert_packed(buf: &mut Vec<u8>, member: &[u8], score: f64) {
     let at = entries(buf).find(|e| order(e.2, e.1, score, member) != Ordering::Less).map_or(buf.len(), |e| e.0);
-    let bytes = encode(member, score);
-    buf.reserve_exact(bytes.len());
-    buf.splice(at..at, bytes);
+    put(buf, at..at, member, score);
 }
 
 /// Removes `range`, giving memory back once most of the buffer is unused.
@@ -146,7 +122,8 @@ impl ZSet {
         if items.len() <= zset_max_listpack_entries() && longest <= zset_max_listpack_value() {
             let mut buf = Vec::new();
             for (score, member) in &items {
-                buf.extend_from_slice(&encode(member, *score));
+                let end = buf.len();
+                put(&mut buf, end..end, member, *score);
             }
             buf.shrink_to_fit();
             return ZSet { repr: Repr::Small { buf, len: items.len() as u32 } };
