@@ -4,6 +4,7 @@
 //! server decides which shard runs a command and calls a handler with a
 //! [`Ctx`]; no handler awaits, so a command is atomic on its shard.
 
+mod alloc;
 pub mod args;
 pub mod bitmaps;
 pub mod db;

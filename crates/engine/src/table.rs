@@ -1,21 +1,26 @@
-//! The key table: extendible hashing over small `hashbrown` tables.
+//! The key table: extendible hashing over small segments.
 //!
 //! Keys are spread over segments by the top bits of their hash; a full
 //! segment splits in two, so the table grows a segment at a time instead of
 //! rehashing everything at once (no multi-millisecond stall on a big table).
 //! The hash order also gives SCAN a cursor that stays valid while the table
 //! grows: a position in hash space, below which every key was returned.
+//!
+//! A segment keeps its keys and values packed in a `Vec` and finds them
+//! through a `hashbrown` table of positions. Slots in the table itself would
+//! make every empty bucket cost a whole key and entry; with a uniform hash
+//! all segments fill and split in step, so the table would sit half empty
+//! right after each round of splits. An empty position costs 2 bytes.
 
+use crate::alloc::size_class;
 use crate::key::TableKey;
 use bytes::Bytes;
 use hashbrown::{DefaultHashBuilder, HashTable};
 use std::hash::BuildHasher;
 
 /// A segment splits when it holds this many keys: what a 1024-bucket
-/// `hashbrown` table holds at its maximum load (7/8). Splitting there, rather
-/// than letting it double to 2048 buckets first, keeps segments between about
-/// 44% and 87% full instead of 22% and 50% (an empty bucket costs a whole
-/// key and entry).
+/// position table holds at its maximum load (7/8), and 896 keyspace entries
+/// (72 bytes) fill jemalloc's 64 KiB size class.
 const SEGMENT_MAX: usize = 896;
 /// SCAN positions are the top `POS_BITS` bits of a key's hash.
 pub const POS_BITS: u32 = 54;
@@ -74,7 +79,59 @@ macro_rules! scan_body {
 
 struct Segment<V, K> {
     depth: u32,
-    entries: HashTable<(K, V)>,
+    /// Where each key is in `entries`, found by its hash.
+    index: HashTable<u16>,
+    entries: Vec<(K, V)>,
+}
+
+impl<V, K: TableKey> Segment<V, K> {
+    fn new(depth: u32, items: Vec<(K, V)>, hasher: &DefaultHashBuilder) -> Self {
+        let mut seg = Segment { depth, index: HashTable::with_capacity(items.len()), entries: Vec::new() };
+        seg.entries.reserve_exact(seg.room_for(items.len()));
+        for item in items {
+            let h = hasher.hash_one(item.0.as_ref());
+            seg.push(h, item, hasher);
+        }
+        seg
+    }
+
+    /// Capacity to grow `entries` to for `n` of them: a quarter more, to
+    /// the end of the allocator's size class, never past `SEGMENT_MAX`.
+    fn room_for(&self, n: usize) -> usize {
+        let size = std::mem::size_of::<(K, V)>().max(1);
+        let want = size_class((n + n / 4).max(4) * size) / size;
+        want.clamp(n, SEGMENT_MAX.max(n)) - self.entries.len()
+    }
+
+    fn find(&self, h: u64, key: &[u8]) -> Option<usize> {
+        let entries = &self.entries;
+        self.index.find(inner(h), |&i| entries[i as usize].0.as_ref() == key).map(|&i| i as usize)
+    }
+
+    fn push(&mut self, h: u64, item: (K, V), hasher: &DefaultHashBuilder) {
+        if self.entries.len() == self.entries.capacity() {
+            self.entries.reserve_exact(self.room_for(self.entries.len() + 1));
+        }
+        let i = self.entries.len() as u16;
+        self.entries.push(item);
+        let entries = &self.entries;
+        self.index.insert_unique(inner(h), i, |&j| inner(hasher.hash_one(entries[j as usize].0.as_ref())));
+    }
+
+    /// Removes entry `i` (of hash `h`): the last entry moves into its place.
+    fn remove_at(&mut self, h: u64, i: usize, hasher: &DefaultHashBuilder) -> (K, V) {
+        self.index.find_entry(inner(h), |&j| j as usize == i).expect("entry is indexed").remove();
+        let item = self.entries.swap_remove(i);
+        if i < self.entries.len() {
+            let moved = hasher.hash_one(self.entries[i].0.as_ref());
+            let last = self.entries.len() as u16;
+            *self.index.find_mut(inner(moved), |&j| j == last).expect("moved entry is indexed") = i as u16;
+        }
+        if self.entries.len() < self.entries.capacity() / 2 {
+            self.entries.shrink_to(self.entries.len() + self.entries.len() / 4);
+        }
+        item
+    }
 }
 
 /// Keys of type `K` (`Bytes`, or `CompactKey` for the keyspace) to values `V`.
@@ -99,7 +156,7 @@ impl<V, K: TableKey> KeyTable<V, K> {
             hasher: DefaultHashBuilder::default(),
             dir: vec![0],
             global_depth: 0,
-            segments: vec![Segment { depth: 0, entries: HashTable::new() }],
+            segments: vec![Segment { depth: 0, index: HashTable::new(), entries: Vec::new() }],
             len: 0,
         }
     }
@@ -132,13 +189,14 @@ impl<V, K: TableKey> KeyTable<V, K> {
     pub fn get(&self, key: &[u8]) -> Option<&V> {
         let h = self.hash(key);
         let seg = &self.segments[self.segment_of(h)];
-        seg.entries.find(inner(h), |(k, _)| k.as_ref() == key).map(|(_, v)| v)
+        seg.find(h, key).map(|i| &seg.entries[i].1)
     }
 
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut V> {
         let h = self.hash(key);
         let s = self.segment_of(h);
-        self.segments[s].entries.find_mut(inner(h), |(k, _)| k.as_ref() == key).map(|(_, v)| v)
+        let seg = &mut self.segments[s];
+        seg.find(h, key).map(|i| &mut seg.entries[i].1)
     }
 
     /// One lookup that also drops a dead entry: `None` when the key is
@@ -146,13 +204,13 @@ impl<V, K: TableKey> KeyTable<V, K> {
     pub fn get_live(&mut self, key: &[u8], dead: impl Fn(&V) -> bool, removed: &mut Option<V>) -> Option<&mut V> {
         let h = self.hash(key);
         let s = self.segment_of(h);
-        let entry = self.segments[s].entries.find_entry(inner(h), |(k, _)| k.as_ref() == key).ok()?;
-        if dead(&entry.get().1) {
+        let i = self.segments[s].find(h, key)?;
+        if dead(&self.segments[s].entries[i].1) {
             self.len -= 1;
-            *removed = Some(entry.remove().0 .1);
+            *removed = Some(self.segments[s].remove_at(h, i, &self.hasher).1);
             return None;
         }
-        Some(&mut entry.into_mut().1)
+        Some(&mut self.segments[s].entries[i].1)
     }
 
     pub fn contains(&self, key: &[u8]) -> bool {
@@ -163,15 +221,14 @@ impl<V, K: TableKey> KeyTable<V, K> {
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
         let h = self.hash(key.as_ref());
         let mut s = self.segment_of(h);
-        if let Some((_, v)) = self.segments[s].entries.find_mut(inner(h), |(k, _)| k.as_ref() == key.as_ref()) {
-            return Some(std::mem::replace(v, value));
+        if let Some(i) = self.segments[s].find(h, key.as_ref()) {
+            return Some(std::mem::replace(&mut self.segments[s].entries[i].1, value));
         }
         if self.segments[s].entries.len() >= SEGMENT_MAX {
             self.split(s);
             s = self.segment_of(h);
         }
-        let hasher = &self.hasher;
-        self.segments[s].entries.insert_unique(inner(h), (key, value), |(k, _)| inner(hasher.hash_one(k.as_ref())));
+        self.segments[s].push(h, (key, value), &self.hasher);
         self.len += 1;
         None
     }
@@ -179,9 +236,9 @@ impl<V, K: TableKey> KeyTable<V, K> {
     pub fn remove(&mut self, key: &[u8]) -> Option<(K, V)> {
         let h = self.hash(key);
         let s = self.segment_of(h);
-        let entry = self.segments[s].entries.find_entry(inner(h), |(k, _)| k.as_ref() == key).ok()?;
+        let i = self.segments[s].find(h, key)?;
         self.len -= 1;
-        Some(entry.remove().0)
+        Some(self.segments[s].remove_at(h, i, &self.hasher))
     }
 
     fn split(&mut self, s: usize) {
@@ -192,25 +249,12 @@ impl<V, K: TableKey> KeyTable<V, K> {
         }
         let bit = 1u64 << (63 - depth);
         let hasher = &self.hasher;
-        let old = &mut self.segments[s];
-        old.depth += 1;
+        let old = std::mem::take(&mut self.segments[s].entries);
         let (upper, lower): (Vec<_>, Vec<_>) =
-            old.entries.drain().partition(|(k, _)| hasher.hash_one(k.as_ref()) & bit != 0);
-        // Both halves get fresh tables sized to what they hold: removing from
-        // the old one in place would leave tombstones, and hashbrown doubles a
-        // table whose tombstones use up its room once it is over half full.
-        let fresh = |items: Vec<(K, V)>| {
-            let mut entries = HashTable::with_capacity(items.len().max(16));
-            for item in items {
-                let h = hasher.hash_one(item.0.as_ref());
-                entries.insert_unique(inner(h), item, |(k, _)| inner(hasher.hash_one(k.as_ref())));
-            }
-            entries
-        };
-        old.entries = fresh(lower);
-        let entries = fresh(upper);
+            old.into_iter().partition(|(k, _)| hasher.hash_one(k.as_ref()) & bit != 0);
+        self.segments[s] = Segment::new(depth + 1, lower, hasher);
         let new_index = self.segments.len() as u32;
-        self.segments.push(Segment { depth: depth + 1, entries });
+        self.segments.push(Segment::new(depth + 1, upper, hasher));
         // The segment's directory range is contiguous; its upper half now names the new one.
         let span = 1usize << (self.global_depth - depth);
         let first = self.dir.iter().position(|&x| x as usize == s).expect("segment is in the directory");
@@ -235,8 +279,8 @@ impl<V, K: TableKey> KeyTable<V, K> {
     /// The `n`-th key in the table's own order (`n < len`), for RANDOMKEY.
     pub fn nth(&self, mut n: usize) -> Option<(&K, &V)> {
         for seg in &self.segments {
-            if n < seg.entries.len() {
-                return seg.entries.iter().nth(n).map(|(k, v)| (k, v));
+            if let Some((k, v)) = seg.entries.get(n) {
+                return Some((k, v));
             }
             n -= seg.entries.len();
         }
@@ -281,6 +325,42 @@ mod tests {
         assert_eq!(t.len(), 10_000);
         assert!(t.get(&key(2)).is_none());
         assert_eq!(t.iter().count(), 10_000);
+    }
+
+    #[test]
+    fn matches_a_model_under_random_inserts_and_removes() {
+        use std::collections::HashMap;
+        let mut t: KeyTable<u64> = KeyTable::new();
+        let mut model = HashMap::new();
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for step in 0..200_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Keys from a space of 6000, biased to insert, so segments split and shrink.
+            let k = key((x % 6000) as usize);
+            match x >> 60 {
+                0..=8 => assert_eq!(t.insert(k.clone(), step), model.insert(k, step)),
+                9..=11 => assert_eq!(t.remove(&k).map(|(_, v)| v), model.remove(&k)),
+                _ => {
+                    let mut removed = None;
+                    let live = t.get_live(&k, |v| v % 3 == 0, &mut removed).map(|v| *v);
+                    match model.get(&k).copied() {
+                        Some(v) if v % 3 == 0 => {
+                            assert_eq!((live, removed), (None, Some(v)));
+                            model.remove(&k);
+                        }
+                        v => assert_eq!((live, removed), (v, None)),
+                    }
+                }
+            }
+        }
+        assert_eq!(t.len(), model.len());
+        for (k, v) in &model {
+            assert_eq!(t.get(k), Some(v));
+        }
+        assert_eq!(t.iter().count(), model.len());
+        assert!(t.segments.iter().all(|s| s.entries.capacity() <= SEGMENT_MAX));
     }
 
     #[test]

@@ -654,7 +654,7 @@ mod tests {
         check(&l);
         assert!(matches!(l.nodes, Nodes::One(_)));
         // No slack beyond what the allocator rounds the buffer up to anyway.
-        assert_eq!(l.nodes[0].buf.capacity(), packed::size_class(l.nodes[0].buf.len()));
+        assert_eq!(l.nodes[0].buf.capacity(), crate::alloc::size_class(l.nodes[0].buf.len()));
         // Into a deque of nodes and back to one node inline, from either end.
         for i in 0..300 {
             l.push_front(format!("f{i:0>50}").as_bytes());

@@ -2,12 +2,11 @@
 //! hashes and sorted sets: LEB128 lengths and in-place edits.
 //!
 //! An edit writes its entry straight into the buffer, with no temporary
-//! `Vec` per entry, and grows the buffer to the allocator's size class
-//! rather than to the exact byte count. jemalloc (the server's allocator)
-//! rounds every request up to a class anyway, four per doubling, so this
-//! costs no memory, but the next few inserts find room without calling
-//! `realloc`: LPUSH on a growing list node did one per element.
+//! `Vec` per entry, and grows the buffer to the end of the allocator's size
+//! class rather than to the byte (see `crate::alloc`): the same memory, but
+//! LPUSH on a growing list node no longer calls `realloc` per element.
 
+use crate::alloc::size_class;
 use std::ops::Range;
 
 /// A LEB128 varint, written to the stack.
@@ -86,29 +85,9 @@ fn reserve(buf: &mut Vec<u8>, additional: usize) {
     }
 }
 
-/// The smallest of jemalloc's size classes that holds `n` bytes: multiples
-/// 8, then multiples of 16 up to 128, then four classes per doubling.
-pub fn size_class(n: usize) -> usize {
-    let step = match n {
-        0..=8 => 8,
-        9..=128 => 16,
-        _ => n.next_power_of_two() / 8,
-    };
-    n.div_ceil(step) * step
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn size_classes_are_jemallocs() {
-        let classes: Vec<usize> = [1, 16, 17, 33, 65, 100, 128, 129, 160, 161, 257, 4097, 5000, 8193]
-            .iter()
-            .map(|&n| size_class(n))
-            .collect();
-        assert_eq!(classes, [8, 16, 32, 48, 80, 112, 128, 160, 160, 192, 320, 5120, 5120, 10240]);
-    }
 
     #[test]
     fn splice_grows_shrinks_and_keeps_the_rest() {
