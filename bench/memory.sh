@@ -13,7 +13,9 @@
 # ratio Tessera/Redis (lower is better). Servers are always stopped on exit.
 #
 # Environment: TESSERA_BIN (default <repo>/target/release/tessera),
-# REDIS_SERVER (redis-server), MEMBERS=1000000, SMALL_KEYS=100000, SMALL_SIZE=10.
+# REDIS_SERVER (redis-server), MEMBERS=1000000, SMALL_KEYS=100000, SMALL_SIZE=10,
+# SETTLE=11: seconds to wait after loading before reading RSS, so both
+# servers' jemalloc background threads have returned freed pages (10 s decay).
 set -euo pipefail
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,6 +24,7 @@ REDIS_SERVER=${REDIS_SERVER:-redis-server}
 MEMBERS=${MEMBERS:-1000000}
 SMALL_KEYS=${SMALL_KEYS:-100000}
 SMALL_SIZE=${SMALL_SIZE:-10}
+SETTLE=${SETTLE:-11}
 CASES=("$@")
 [[ ${#CASES[@]} -gt 0 ]] || CASES=(set hash zset strings smallset smallhash smallzset list)
 
@@ -108,7 +111,7 @@ measure() {
     sleep 0.5
     u0=$(mem "$port" used_memory); r0=$(mem "$port" used_memory_rss)
     redis-cli -p "$port" --pipe <"$WORK/$case.resp" >"$WORK/$1-$case.pipe.log"
-    sleep 0.5
+    sleep "$SETTLE"
     u1=$(mem "$port" used_memory); r1=$(mem "$port" used_memory_rss)
     n=$(elements "$case")
     awk -v u0="$u0" -v u1="$u1" -v r0="$r0" -v r1="$r1" -v n="$n" \
@@ -151,6 +154,6 @@ for c in "${CASES[@]}"; do
     rm -f "$WORK/$c.resp"
 done
 echo
-echo "Command: \`MEMBERS=$MEMBERS SMALL_KEYS=$SMALL_KEYS SMALL_SIZE=$SMALL_SIZE bench/memory.sh ${CASES[*]}\`"
+echo "Command: \`MEMBERS=$MEMBERS SMALL_KEYS=$SMALL_KEYS SMALL_SIZE=$SMALL_SIZE SETTLE=$SETTLE bench/memory.sh ${CASES[*]}\`"
 echo "(members are \`member:N\` / fields \`field:N\` with values \`value:N\`; scores are N; list elements \`element:N\`; strings \`key:N\` = 32 bytes)"
 rm -rf "$WORK"

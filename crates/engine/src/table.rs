@@ -10,7 +10,8 @@
 //! through a `hashbrown` table of positions. Slots in the table itself would
 //! make every empty bucket cost a whole key and entry; with a uniform hash
 //! all segments fill and split in step, so the table would sit half empty
-//! right after each round of splits. An empty position costs 2 bytes.
+//! right after each round of splits. An empty position costs 3 bytes (its
+//! `u16` and hashbrown's control byte).
 
 use crate::alloc::size_class;
 use crate::key::TableKey;
@@ -95,12 +96,12 @@ impl<V, K: TableKey> Segment<V, K> {
         seg
     }
 
-    /// Capacity to grow `entries` to for `n` of them: a quarter more, to
-    /// the end of the allocator's size class, never past `SEGMENT_MAX`.
+    /// How much to grow `entries` by to hold `n`: to the end of the
+    /// allocator's size class (classes are 12-25% apart), never past `SEGMENT_MAX`.
     fn room_for(&self, n: usize) -> usize {
         let size = std::mem::size_of::<(K, V)>().max(1);
-        let want = size_class((n + n / 4).max(4) * size) / size;
-        want.clamp(n, SEGMENT_MAX.max(n)) - self.entries.len()
+        let fits = size_class(n.max(4) * size) / size;
+        fits.clamp(n, SEGMENT_MAX.max(n)) - self.entries.len()
     }
 
     fn find(&self, h: u64, key: &[u8]) -> Option<usize> {

@@ -23,8 +23,12 @@ pub struct Config {
     /// How long an idle shard spins before parking, in microseconds: a parked
     /// cross-shard round trip costs ~38 µs here, a spinning one ~16 µs.
     pub spin_before_park_us: u64,
+    /// jemalloc's background purging thread (Redis's `jemalloc-bg-thread`):
+    /// without it, freed pages go back to the OS only when the freeing
+    /// thread allocates again, so an idle server keeps them resident.
+    pub jemalloc_bg_thread: bool,
     /// Encoding thresholds (`hash-max-listpack-entries`, ...), by directive name;
-    /// `apply_limits` hands them to the engine.
+    /// `apply` hands them to the engine.
     pub limits: Vec<(&'static str, i64)>,
     pub aof: AofConfig,
 }
@@ -92,6 +96,7 @@ impl Default for Config {
             tcp_keepalive: 300,
             loglevel: "notice".into(),
             spin_before_park_us: 50,
+            jemalloc_bg_thread: true,
             limits: engine::limits::all(),
             aof: AofConfig::default(),
         }
@@ -122,6 +127,7 @@ pub const DIRECTIVES: &[(&str, Mutability)] = &[
     ("tcp-keepalive", Mutability::Runtime),
     ("loglevel", Mutability::Runtime),
     ("spin-before-park", Mutability::Startup),
+    ("jemalloc-bg-thread", Mutability::Runtime),
     ("save", Mutability::Runtime),
     ("appendonly", Mutability::Runtime),
     ("appendfsync", Mutability::Runtime),
@@ -230,6 +236,7 @@ impl Config {
                 self.loglevel = v.to_ascii_lowercase();
             }
             "spin-before-park" => self.spin_before_park_us = number(one()?)?,
+            "jemalloc-bg-thread" => self.jemalloc_bg_thread = yes_no(one()?)?,
             "save" => self.set_save(args)?,
             "appendonly" => self.aof.enabled = yes_no(one()?)?,
             "appendfsync" => {
@@ -312,6 +319,7 @@ impl Config {
             "tcp-keepalive" => self.tcp_keepalive.to_string(),
             "loglevel" => self.loglevel.clone(),
             "spin-before-park" => self.spin_before_park_us.to_string(),
+            "jemalloc-bg-thread" => if self.jemalloc_bg_thread { "yes" } else { "no" }.into(),
             "save" => self.save.iter().map(|(s, c)| format!("{s} {c}")).collect::<Vec<_>>().join(" "),
             "logfile" => String::new(),
             "daemonize" => "no".into(),
@@ -331,9 +339,14 @@ impl Config {
     }
 
     /// Hands the encoding thresholds to the engine (at start and after CONFIG SET).
-    pub fn apply_limits(&self) {
+    /// Hands the settings that take effect outside this struct to their
+    /// owners: the engine's encoding thresholds and jemalloc.
+    pub fn apply(&self) {
         for (name, v) in &self.limits {
             engine::limits::set_by_name(name, *v);
+        }
+        if let Err(e) = tikv_jemalloc_ctl::background_thread::write(self.jemalloc_bg_thread) {
+            log::warn!("could not set jemalloc's background thread: {e}");
         }
     }
 

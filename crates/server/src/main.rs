@@ -93,7 +93,7 @@ fn run() -> Result<(), String> {
         std::process::exit(aof_load::check_aof(&argv[2..]));
     }
     let mut config = config::from_args(argv)?;
-    config.apply_limits();
+    config.apply();
     // Like redis-server: a closed terminal (or an orphaned, stopped process
     // group, which the kernel sends SIGHUP) must not kill the server.
     // SAFETY: installing SIG_IGN for SIGHUP before any thread starts.

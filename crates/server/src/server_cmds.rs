@@ -520,7 +520,7 @@ pub async fn config(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply 
                     ));
                 }
             }
-            config.apply_limits();
+            config.apply();
             let new_aof = config.aof.clone();
             *shard.shared.config.write().expect("config lock") = config;
             crate::aof::config_changed(shard, &old_aof, &new_aof).await;
