@@ -4,7 +4,7 @@
 
 use crate::args::*;
 use crate::shard::Ctx;
-use crate::value::{Entry, StrEncoding, Value};
+use crate::value::{Entry, Str, StrEncoding, Value};
 use bytes::Bytes;
 use resp::Reply;
 
@@ -21,7 +21,7 @@ pub(crate) fn read_string(ctx: &mut Ctx, key: &[u8]) -> Result<Option<Bytes>, Re
     let now = ctx.now;
     match ctx.db().get(key, now) {
         None => Ok(None),
-        Some(Entry { value: Value::Str { data, .. }, .. }) => Ok(Some(data.clone())),
+        Some(Entry { value: Value::Str(s), .. }) => Ok(Some(s.to_bytes())),
         Some(_) => Err(err(WRONGTYPE)),
     }
 }
@@ -29,28 +29,20 @@ pub(crate) fn read_string(ctx: &mut Ctx, key: &[u8]) -> Result<Option<Bytes>, Re
 /// The string under `key` to change in place (its TTL stays): `None` if
 /// there is no key, WRONGTYPE for another type. Like Redis's
 /// `dbUnshareStringValue`, this makes the string `raw`.
-pub(crate) fn string_mut<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut Bytes>, Reply> {
+pub(crate) fn string_mut<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut Str>, Reply> {
     let now = ctx.now;
     match ctx.db().get_mut(key, now) {
         None => Ok(None),
-        Some(Entry { value: Value::Str { data, enc }, .. }) => {
-            *enc = StrEncoding::Raw;
-            Ok(Some(data))
+        Some(Entry { value: Value::Str(s), .. }) => {
+            s.set_enc(StrEncoding::Raw);
+            Ok(Some(s))
         }
         Some(_) => Err(err(WRONGTYPE)),
     }
 }
 
-/// Edits `data` as a Vec: no copy when nothing else shares the buffer.
-pub(crate) fn edit<R>(data: &mut Bytes, f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
-    let mut v = Vec::from(std::mem::take(data));
-    let r = f(&mut v);
-    *data = Bytes::from(v);
-    r
-}
-
 pub(crate) fn raw_string(v: Vec<u8>) -> Value {
-    Value::Str { data: Bytes::from(v), enc: StrEncoding::Raw }
+    Value::string_as(Bytes::from(v), StrEncoding::Raw)
 }
 
 /// Pads `v` with zero bytes to `len`, reserving room the way Redis's
@@ -72,7 +64,7 @@ fn grow_zero(v: &mut Vec<u8>, len: usize) {
 /// grown with zeros to `min_len` bytes (created at exactly that size when missing).
 fn with_bits<R>(ctx: &mut Ctx, key: &[u8], min_len: usize, f: impl FnOnce(&mut Vec<u8>) -> R) -> Result<R, Reply> {
     if let Some(data) = string_mut(ctx, key)? {
-        return Ok(edit(data, |v| {
+        return Ok(data.edit(|v| {
             grow_zero(v, min_len);
             f(v)
         }));

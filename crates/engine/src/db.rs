@@ -325,7 +325,7 @@ mod tests {
 
     /// Records `key=value;` for string values.
     fn encode(out: &mut Vec<u8>, key: &[u8], e: &Entry) {
-        if let Value::Str { data, .. } = &e.value {
+        if let Value::Str(data) = &e.value {
             out.extend_from_slice(key);
             out.push(b'=');
             out.extend_from_slice(data);
@@ -336,7 +336,7 @@ mod tests {
     fn state(db: &Db) -> BTreeMap<String, String> {
         db.entries()
             .map(|(k, e)| match &e.value {
-                Value::Str { data, .. } => {
+                Value::Str(data) => {
                     (String::from_utf8_lossy(k).into_owned(), String::from_utf8_lossy(data).into_owned())
                 }
                 _ => unreachable!(),

@@ -3,10 +3,11 @@
 //! with GET works here after SET, and the other way round.
 
 use crate::args::*;
-use crate::bitmaps::{edit, raw_string, read_string, string_mut};
+use crate::bitmaps::{raw_string, read_string, string_mut};
 use crate::limits::hll_sparse_max_bytes;
 use crate::shard::Ctx;
 use crate::types::hll;
+use crate::value::Str;
 use bytes::Bytes;
 use resp::Reply;
 
@@ -16,7 +17,7 @@ const CORRUPT: &str = "INVALIDOBJ Corrupted HLL object detected";
 /// The HLL under `key`, to change in place: `None` if there is no key, an
 /// error for another type or a string that is not an HLL. Like Redis, only a
 /// valid HLL is made `raw` (it is "unshared" for writing).
-fn hll_mut<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut Bytes>, Reply> {
+fn hll_mut<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut Str>, Reply> {
     match read_string(ctx, key)? {
         None => return Ok(None),
         Some(d) if !hll::is_valid(&d) => return Err(err(NOT_HLL)),
@@ -26,7 +27,7 @@ fn hll_mut<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut Bytes>, Re
 }
 
 /// Like `hll_mut`, creating an empty (sparse) HLL when there is no key; true if created.
-fn hll_mut_or_create<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<(&'a mut Bytes, bool), Reply> {
+fn hll_mut_or_create<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<(&'a mut Str, bool), Reply> {
     let created = hll_mut(ctx, key)?.is_none();
     if created {
         ctx.db().set(key, raw_string(hll::new_sparse()), 0);
@@ -60,7 +61,7 @@ pub fn pfadd(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     };
     // A new key counts as an update even with no elements. On a corrupt
     // HLL, registers already raised stay raised, as in Redis.
-    let r = edit(data, |v| {
+    let r = data.edit(|v| {
         let mut updated = created;
         for ele in &args[2..] {
             updated |= hll::add(v, ele, max_bytes)?;
@@ -90,7 +91,7 @@ pub fn pfcount(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Err(e) => return e,
     };
     // The cached cardinality if still valid, else computed and cached.
-    let r = edit(data, |v| {
+    let r = data.edit(|v| {
         if let Some(card) = hll::cached(v) {
             return Ok(card);
         }
@@ -117,7 +118,7 @@ pub fn pfmerge(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Ok(d) => d,
         Err(e) => return e,
     };
-    let r = edit(data, |v| {
+    let r = data.edit(|v| {
         if any_dense {
             hll::to_dense(v)?;
         }
@@ -140,7 +141,7 @@ pub fn pfdebug(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Err(e) => return e,
     };
     let r = match lower(&args[1]).as_str() {
-        "getreg" => edit(data, |v| {
+        "getreg" => data.edit(|v| {
             hll::to_dense(v)?;
             let regs = &v[hll::HDR..];
             Ok(Reply::Array((0..hll::REGISTERS).map(|i| Reply::Int(hll::dense_get(regs, i) as i64)).collect()))
@@ -148,7 +149,7 @@ pub fn pfdebug(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         "decode" if hll::is_sparse(data) => Ok(Reply::Bulk(Bytes::from(hll::decode(data)))),
         "decode" => Ok(err("ERR HLL encoding is not sparse")),
         "encoding" => Ok(Reply::status(if hll::is_sparse(data) { "sparse" } else { "dense" })),
-        "todense" => edit(data, |v| {
+        "todense" => data.edit(|v| {
             let sparse = hll::is_sparse(v);
             hll::to_dense(v)?;
             Ok(Reply::Int(sparse as i64))

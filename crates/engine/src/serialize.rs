@@ -30,7 +30,7 @@ pub fn bulk(out: &mut Vec<u8>, b: &[u8]) {
 /// [`ITEMS_PER_CMD`] elements, then PEXPIREAT for a TTL.
 pub fn entry(out: &mut Vec<u8>, key: &[u8], entry: &Entry) {
     match &entry.value {
-        Value::Str { data, .. } => command(out, &[b"SET", key, data]),
+        Value::Str(s) => command(out, &[b"SET", key, s]),
         Value::List(l) => batched(out, b"RPUSH", key, 1, l.len(), |out, emit| l.iter().for_each(|v| emit(out, &[v]))),
         Value::Set(s) => {
             batched(out, b"SADD", key, 1, s.len(), |out, emit| s.iter().for_each(|e| e.with_bytes(|m| emit(out, &[m]))))

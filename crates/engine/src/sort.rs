@@ -141,7 +141,7 @@ fn pattern_value(pattern: &Bytes, elem: &Bytes, lookup: Lookup) -> Option<Bytes>
 /// A pattern lookup against one database: a string key's value, or a field of a hash key.
 pub fn lookup_value(db: &mut Db, key: &[u8], field: Option<&[u8]>, now: u64) -> Option<Bytes> {
     match (&db.get(key, now)?.value, field) {
-        (Value::Str { data, .. }, None) => Some(data.clone()),
+        (Value::Str(s), None) => Some(s.to_bytes()),
         (Value::Hash(h), Some(f)) => h.get(f).map(Bytes::copy_from_slice),
         _ => None,
     }

@@ -3,22 +3,22 @@
 use crate::args::*;
 use crate::longdouble::{incr_by_float, IncrError};
 use crate::shard::Ctx;
-use crate::value::{Entry, StrEncoding, Value};
+use crate::value::{Entry, Str, StrEncoding, Value};
 use bytes::{Bytes, BytesMut};
 use resp::Reply;
 
 /// The string under `key`, `None` if there is none, WRONGTYPE for another type.
-fn get_str<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a Bytes>, Reply> {
+fn get_str<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a Str>, Reply> {
     let now = ctx.now;
     match ctx.db().get(key, now) {
         None => Ok(None),
-        Some(Entry { value: Value::Str { data, .. }, .. }) => Ok(Some(data)),
+        Some(Entry { value: Value::Str(s), .. }) => Ok(Some(s)),
         Some(_) => Err(err(WRONGTYPE)),
     }
 }
 
-fn bulk_or_nil(v: Option<&Bytes>) -> Reply {
-    v.map_or(Reply::Nil, Reply::bulk_copy)
+fn bulk_or_nil(v: Option<&Str>) -> Reply {
+    v.map_or(Reply::Nil, Str::reply)
 }
 
 /// How an expiry argument is to be read.
@@ -141,12 +141,12 @@ fn set_generic(ctx: &mut Ctx, key: &[u8], value: &[u8], opts: &SetOptions, expir
     let (found, old, old_ttl) = match ctx.db().get(key, now) {
         None => (false, None, 0),
         Some(e) => match &e.value {
-            Value::Str { data, .. } => (true, opts.get.then(|| data.clone()), e.expire_at()),
+            Value::Str(s) => (true, opts.get.then(|| bulk_or_nil(Some(s))), e.expire_at()),
             _ if opts.get => return err(WRONGTYPE),
             _ => (true, None, e.expire_at()),
         },
     };
-    let reply = if opts.get { bulk_or_nil(old.as_ref()) } else { Reply::Ok };
+    let reply = if opts.get { old.unwrap_or(Reply::Nil) } else { Reply::Ok };
     if (opts.nx && found) || (opts.xx && !found) {
         return if opts.get { reply } else { Reply::Nil };
     }
@@ -190,9 +190,9 @@ pub fn getset(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 pub fn getdel(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     match get_str(ctx, &args[1]) {
         Ok(Some(v)) => {
-            let v = v.clone();
+            let reply = v.reply();
             ctx.db().remove(&args[1]);
-            Reply::Bulk(v)
+            reply
         }
         Ok(None) => Reply::Nil,
         Err(e) => e,
@@ -206,7 +206,7 @@ pub fn getex(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     };
     // Redis looks the key up before it validates the expiry.
     let value = match get_str(ctx, &args[1]) {
-        Ok(Some(v)) => v.clone(),
+        Ok(Some(v)) => v.reply(),
         Ok(None) => return Reply::Nil,
         Err(e) => return e,
     };
@@ -224,7 +224,7 @@ pub fn getex(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             ctx.db().set_expire(key, expire_at);
         }
     }
-    Reply::Bulk(value)
+    value
 }
 
 pub fn mget(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
@@ -262,16 +262,15 @@ pub fn append(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             ctx.db().set(key, Value::string(Bytes::copy_from_slice(suffix)), 0);
             Reply::Int(suffix.len() as i64)
         }
-        Some(Entry { value: Value::Str { data, enc }, .. }) => {
-            if data.len() + suffix.len() > MAX_STRING {
+        Some(Entry { value: Value::Str(s), .. }) => {
+            if s.len() + suffix.len() > MAX_STRING {
                 return err(TOO_BIG);
             }
-            let mut buf = BytesMut::with_capacity(data.len() + suffix.len());
-            buf.extend_from_slice(data);
-            buf.extend_from_slice(suffix);
-            *data = buf.freeze();
-            *enc = StrEncoding::Raw;
-            Reply::Int(data.len() as i64)
+            s.set_enc(StrEncoding::Raw);
+            Reply::Int(s.edit(|v| {
+                v.extend_from_slice(suffix);
+                v.len()
+            }) as i64)
         }
         Some(_) => err(WRONGTYPE),
     }
@@ -335,13 +334,13 @@ pub fn decrby(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 pub fn incrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let key = &args[1];
     let current = match get_str(ctx, key) {
-        Ok(v) => v.cloned(),
+        Ok(v) => v.map(Str::to_bytes),
         Err(e) => return e,
     };
     match incr_by_float(current.as_deref(), &args[2]) {
         Ok(text) => {
             let data = Bytes::from(text);
-            store_keep_ttl(ctx, key, Value::Str { data: data.clone(), enc: StrEncoding::NotInt });
+            store_keep_ttl(ctx, key, Value::string_as(data.clone(), StrEncoding::NotInt));
             Reply::Bulk(data)
         }
         Err(IncrError::NotFinite) => err("ERR increment would produce NaN or Infinity"),
@@ -355,7 +354,7 @@ pub fn getrange(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         (Err(e), _) | (_, Err(e)) => return e,
     };
     let data = match get_str(ctx, &args[1]) {
-        Ok(Some(v)) => v.clone(),
+        Ok(Some(v)) => v.to_bytes(),
         Ok(None) => return Reply::Bulk(Bytes::new()),
         Err(e) => return e,
     };
@@ -384,7 +383,7 @@ pub fn setrange(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Err(e) => return e,
     };
     let existing = match get_str(ctx, key) {
-        Ok(v) => v.cloned(),
+        Ok(v) => v.map(Str::to_bytes),
         Err(e) => return e,
     };
     let cur_len = existing.as_ref().map_or(0, |b| b.len());
@@ -400,7 +399,7 @@ pub fn setrange(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     }
     buf[offset..offset + value.len()].copy_from_slice(value);
     let new_len = buf.len();
-    store_keep_ttl(ctx, key, Value::Str { data: buf.freeze(), enc: StrEncoding::Raw });
+    store_keep_ttl(ctx, key, Value::string_as(buf.freeze(), StrEncoding::Raw));
     Reply::Int(new_len as i64)
 }
 
@@ -427,11 +426,11 @@ pub fn lcs(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         i += 1;
     }
     let a = match get_str(ctx, &args[1]) {
-        Ok(v) => v.cloned().unwrap_or_default(),
+        Ok(v) => v.map(Str::to_bytes).unwrap_or_default(),
         Err(_) => return err("ERR The specified keys must contain string values"),
     };
     let b = match get_str(ctx, &args[2]) {
-        Ok(v) => v.cloned().unwrap_or_default(),
+        Ok(v) => v.map(Str::to_bytes).unwrap_or_default(),
         Err(_) => return err("ERR The specified keys must contain string values"),
     };
     if want_len && want_idx {

@@ -74,11 +74,20 @@ impl Reply {
     /// A bulk reply holding a copy of `b`: inline when short, else a shared `Bytes`.
     pub fn bulk_copy(b: &Bytes) -> Reply {
         if b.len() <= INLINE_BULK {
+            Reply::bulk_slice(b)
+        } else {
+            Reply::Bulk(b.clone())
+        }
+    }
+
+    /// A bulk reply holding a copy of `b`: inline when short.
+    pub fn bulk_slice(b: &[u8]) -> Reply {
+        if b.len() <= INLINE_BULK {
             let mut data = [0u8; INLINE_BULK];
             data[..b.len()].copy_from_slice(b);
             Reply::InlineBulk { len: b.len() as u8, data }
         } else {
-            Reply::Bulk(b.clone())
+            Reply::Bulk(Bytes::copy_from_slice(b))
         }
     }
 

@@ -137,7 +137,7 @@ pub fn write_string(out: &mut Vec<u8>, s: &[u8]) {
 /// The type byte `v` is written with.
 fn type_of(v: &Value) -> u8 {
     match v {
-        Value::Str { .. } => TYPE_STRING,
+        Value::Str(_) => TYPE_STRING,
         Value::List(_) => TYPE_LIST,
         Value::Set(_) => TYPE_SET,
         Value::ZSet(_) => TYPE_ZSET_2,
@@ -155,7 +155,7 @@ pub fn write_value(out: &mut Vec<u8>, v: &Value) -> u8 {
 
 fn write_body(out: &mut Vec<u8>, v: &Value) {
     match v {
-        Value::Str { data, .. } => write_string(out, data),
+        Value::Str(s) => write_string(out, s),
         Value::List(l) => {
             write_len(out, l.len() as u64);
             l.iter().for_each(|e| write_string(out, e));
@@ -365,7 +365,7 @@ fn pairs(items: Vec<Bytes>) -> Result<Vec<(Bytes, Bytes)>, Error> {
 /// Reads the body of an object of type `t` (its type byte already read).
 pub fn read_value(t: u8, r: &mut Reader) -> Result<Value, Error> {
     match t {
-        TYPE_STRING => Ok(Value::Str { data: r.string()?, enc: StrEncoding::Auto }),
+        TYPE_STRING => Ok(Value::string_as(r.string()?, StrEncoding::Auto)),
         TYPE_LIST => {
             let n = r.count()?;
             let items = (0..n).map(|_| r.string()).collect::<Result<Vec<_>, _>>()?;
