@@ -187,6 +187,21 @@ CASES = {
         ("MSET", "x", "ABCBDAB", "y", "BDCABA"), ("LCS", "x", "y"), ("LCS", "x", "y", "IDX", "WITHMATCHLEN"),
         ("MSET", "k1", "a" * 300, "k2", "a" * 150 + "b" * 150), ("LCS", "k1", "k2", "LEN"),
     ],
+    # Tessera keeps strings of up to 37 bytes inside the key's entry and longer
+    # ones in a buffer: edits that cross that length in either direction.
+    "inline_boundary": [
+        ("SET", "s", "a" * 36), ("APPEND", "s", "b"), ("GET", "s"), ("OBJECT", "ENCODING", "s"),
+        ("APPEND", "s", "c"), ("GET", "s"), ("STRLEN", "s"), ("GETRANGE", "s", "30", "-1"),
+        ("SETRANGE", "s", "40", "tail"), ("GET", "s"), ("OBJECT", "ENCODING", "s"),
+        ("SET", "t", "b" * 38), ("OBJECT", "ENCODING", "t"), ("GETDEL", "t"), ("GET", "t"),
+        ("SET", "n", "1" * 19), ("OBJECT", "ENCODING", "n"), ("INCRBY", "n", "7"), ("GET", "n"),
+        ("SET", "f", "1.5"), ("INCRBYFLOAT", "f", "1" * 30), ("GET", "f"), ("OBJECT", "ENCODING", "f"),
+        ("SETBIT", "b", "290", "1"), ("STRLEN", "b"), ("BITCOUNT", "b"), ("SETBIT", "b", "7", "1"),
+        ("GET", "b"), ("SETBIT", "small", "7", "1"), ("GET", "small"), ("OBJECT", "ENCODING", "small"),
+        ("SET", "g", "c" * 37, "GET"), ("SET", "g", "d" * 44, "GET"), ("SET", "g", "e", "GET"),
+        ("GETEX", "g", "EX", "100"), ("MSET", "m1", "x" * 37, "m2", "y" * 38), ("MGET", "m1", "m2", "g"),
+        ("COPY", "m2", "m3"), ("GET", "m3"), ("RENAME", "m1", "m4"), ("GET", "m4"),
+    ],
 }
 
 

@@ -151,7 +151,7 @@ fn set_generic(ctx: &mut Ctx, key: &[u8], value: &[u8], opts: &SetOptions, expir
         return if opts.get { reply } else { Reply::Nil };
     }
     let ttl = if opts.keepttl && found { old_ttl } else { expire_at };
-    ctx.db().set(key, Value::string(Bytes::copy_from_slice(value)), ttl);
+    ctx.db().set(key, Value::string_copy(value), ttl);
     reply
 }
 
@@ -160,14 +160,14 @@ pub fn setnx(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     if ctx.db().contains(&args[1], now) {
         return Reply::Int(0);
     }
-    ctx.db().set(&args[1], Value::string(Bytes::copy_from_slice(&args[2])), 0);
+    ctx.db().set(&args[1], Value::string_copy(&args[2]), 0);
     Reply::Int(1)
 }
 
 fn setex_generic(ctx: &mut Ctx, args: &[Bytes], unit: ExpireUnit, name: &str) -> Reply {
     match absolute_expire(&args[2], unit, ctx.now, name) {
         Ok(at) => {
-            ctx.db().set(&args[1], Value::string(Bytes::copy_from_slice(&args[3])), at);
+            ctx.db().set(&args[1], Value::string_copy(&args[3]), at);
             Reply::Ok
         }
         Err(e) => e,
@@ -237,7 +237,7 @@ pub fn mset(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         return wrong_args(&args[0]);
     }
     for pair in args[1..].chunks(2) {
-        ctx.db().set(&pair[0], Value::string(Bytes::copy_from_slice(&pair[1])), 0);
+        ctx.db().set(&pair[0], Value::string_copy(&pair[1]), 0);
     }
     Reply::Ok
 }
@@ -259,7 +259,7 @@ pub fn append(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let now = ctx.now;
     match ctx.db().get_mut(key, now) {
         None => {
-            ctx.db().set(key, Value::string(Bytes::copy_from_slice(suffix)), 0);
+            ctx.db().set(key, Value::string_copy(suffix), 0);
             Reply::Int(suffix.len() as i64)
         }
         Some(Entry { value: Value::Str(s), .. }) => {
@@ -295,7 +295,7 @@ fn incr_by(ctx: &mut Ctx, key: &[u8], delta: i64) -> Reply {
     let Some(new) = current.checked_add(delta) else {
         return err(OVERFLOW);
     };
-    store_keep_ttl(ctx, key, Value::string(Bytes::from(new.to_string())));
+    store_keep_ttl(ctx, key, Value::string_copy(resp::itoa_buf(new).as_bytes()));
     Reply::Int(new)
 }
 

@@ -129,6 +129,11 @@ impl Value {
         Value::Str(Str::new(data, StrEncoding::Auto))
     }
 
+    /// A string value holding a copy of `data`.
+    pub fn string_copy(data: &[u8]) -> Value {
+        Value::Str(Str::copy(data, StrEncoding::Auto))
+    }
+
     /// A string value of `enc`, as the commands that make one in place set it.
     pub fn string_as(data: Bytes, enc: StrEncoding) -> Value {
         Value::Str(Str::new(data, enc))

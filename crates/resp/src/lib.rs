@@ -9,4 +9,4 @@ mod reply;
 
 pub use double::format_double;
 pub use parser::{parse_i64, split_args, ProtocolError, RequestParser, MAX_BULK_LEN, MAX_INLINE_LEN};
-pub use reply::Reply;
+pub use reply::{itoa_buf, ItoaBuf, Reply};

@@ -177,8 +177,7 @@ fn line(out: &mut BytesMut, prefix: u8, s: &[u8]) {
 }
 
 fn int_line(out: &mut BytesMut, prefix: u8, n: i64) {
-    let buf = itoa_buf(n);
-    line(out, prefix, &buf.digits[buf.start..]);
+    line(out, prefix, itoa_buf(n).as_bytes());
 }
 
 fn bulk(out: &mut BytesMut, prefix: u8, data: &[u8]) {
@@ -189,12 +188,19 @@ fn bulk(out: &mut BytesMut, prefix: u8, data: &[u8]) {
 }
 
 /// A stack buffer holding the decimal form of an i64, without allocating.
-struct ItoaBuf {
+pub struct ItoaBuf {
     digits: [u8; 20],
     start: usize,
 }
 
-fn itoa_buf(n: i64) -> ItoaBuf {
+impl ItoaBuf {
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.digits[self.start..]
+    }
+}
+
+/// The decimal form of `n`, on the stack.
+pub fn itoa_buf(n: i64) -> ItoaBuf {
     let mut digits = [0u8; 20];
     let mut i = digits.len();
     let neg = n < 0;
