@@ -5,9 +5,9 @@
 //! keyspace. `CompactKey` takes 24 bytes and holds keys of up to 23 bytes
 //! (most keys: `key:000000012345`, `memtier-1234567`) inside the table's
 //! bucket, so the comparison reads memory the probe already loaded; longer
-//! keys go to one boxed slice. 24 rather than 32 bytes makes a table slot
-//! (key and `Entry`) 72 bytes, so a 1024-bucket segment fits jemalloc's 80 KiB
-//! size class instead of spilling into the 96 KiB one.
+//! keys go to one boxed slice. 24 rather than 32 bytes makes a key-table
+//! entry (key and `Entry`) 72 bytes: a full segment's 896 fill jemalloc's
+//! 64 KiB size class.
 
 use bytes::Bytes;
 use std::cmp::Ordering;

@@ -281,7 +281,7 @@ mod tests {
         assert_eq!(std::mem::size_of::<Str>(), 40);
         assert_eq!(std::mem::size_of::<Value>(), 40);
         assert_eq!(std::mem::size_of::<Entry>(), 48);
-        // A key table slot: 1024 of them and their control bytes fit jemalloc's 80 KiB class.
+        // A key-table entry: a full segment's 896 of them fill jemalloc's 64 KiB class.
         assert_eq!(std::mem::size_of::<(crate::key::CompactKey, Entry)>(), 72);
     }
 }
