@@ -141,7 +141,7 @@ fn set_generic(ctx: &mut Ctx, key: &[u8], value: &[u8], opts: &SetOptions, expir
     let (found, old, old_ttl) = match ctx.db().get(key, now) {
         None => (false, None, 0),
         Some(e) => match &e.value {
-            Value::Str(s) => (true, opts.get.then(|| bulk_or_nil(Some(s))), e.expire_at()),
+            Value::Str(s) => (true, opts.get.then(|| s.reply()), e.expire_at()),
             _ if opts.get => return err(WRONGTYPE),
             _ => (true, None, e.expire_at()),
         },
