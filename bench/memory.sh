@@ -5,8 +5,9 @@
 #
 # Cases: set, hash, zset (one key with $MEMBERS members: the large encodings),
 # strings ($MEMBERS keys, each SET to a 32-byte value: the keyspace's own
-# cost), smallhash, smallset, smallzset, list ($SMALL_KEYS keys of
-# $SMALL_SIZE members each: the compact encodings). For each case both servers start
+# cost), ttlstrings (the same with EX 3600, as a cache sets them),
+# smallhash, smallset, smallzset, list ($SMALL_KEYS keys of $SMALL_SIZE
+# members each: the compact encodings). For each case both servers start
 # empty (Tessera --shards 1), the data is loaded with `redis-cli --pipe`, and
 # INFO memory's used_memory and used_memory_rss are read before and after.
 # The report (markdown, stdout) gives bytes per element for both and the
@@ -26,7 +27,7 @@ SMALL_KEYS=${SMALL_KEYS:-100000}
 SMALL_SIZE=${SMALL_SIZE:-10}
 SETTLE=${SETTLE:-11}
 CASES=("$@")
-[[ ${#CASES[@]} -gt 0 ]] || CASES=(set hash zset strings smallset smallhash smallzset list)
+[[ ${#CASES[@]} -gt 0 ]] || CASES=(set hash zset strings ttlstrings smallset smallhash smallzset list)
 
 [[ -x $TESSERA_BIN ]] || { echo "no Tessera binary at $TESSERA_BIN (cargo build --release)" >&2; exit 1; }
 WORK=$(mktemp -d /tmp/tessera-memory.XXXXXX)
@@ -79,10 +80,11 @@ if case in ("set", "hash", "zset"):
             cmd("HSET", "big", *(x for i in ids for x in ("field:%d" % i, "value:%d" % i)))
         else:
             cmd("ZADD", "big", *(x for i in ids for x in (str(i), "member:%d" % i)))
-elif case == "strings":
+elif case in ("strings", "ttlstrings"):
     value = "v" * 32
+    ttl = ("EX", "3600") if case == "ttlstrings" else ()
     for k in range(members):
-        cmd("SET", "key:%d" % k, value)
+        cmd("SET", "key:%d" % k, value, *ttl)
 else:
     for k in range(small_keys):
         key = "key:%d" % k
@@ -101,7 +103,7 @@ EOF
 }
 
 elements() {
-    case $1 in set|hash|zset|strings) echo "$MEMBERS" ;; *) echo $((SMALL_KEYS * SMALL_SIZE)) ;; esac
+    case $1 in set|hash|zset|strings|ttlstrings) echo "$MEMBERS" ;; *) echo $((SMALL_KEYS * SMALL_SIZE)) ;; esac
 }
 
 # measure SERVER PORT CASE: prints "used_per_element rss_per_element".
@@ -146,8 +148,8 @@ for c in "${CASES[@]}"; do
     start_servers
     read -r ru rr <<<"$(measure redis "$RPORT" "$c")"
     read -r tu tr <<<"$(measure tessera "$TPORT" "$c")"
-    enc_r=$(redis-cli -p "$RPORT" OBJECT ENCODING "$( [[ $c == small* || $c == list || $c == strings ]] && echo key:0 || echo big)")
-    enc_t=$(redis-cli -p "$TPORT" OBJECT ENCODING "$( [[ $c == small* || $c == list || $c == strings ]] && echo key:0 || echo big)")
+    enc_r=$(redis-cli -p "$RPORT" OBJECT ENCODING "$( [[ $c == small* || $c == list || $c == *strings ]] && echo key:0 || echo big)")
+    enc_t=$(redis-cli -p "$TPORT" OBJECT ENCODING "$( [[ $c == small* || $c == list || $c == *strings ]] && echo key:0 || echo big)")
     awk -v c="$c ($enc_r / $enc_t)" -v n="$(elements "$c")" -v ru="$ru" -v tu="$tu" -v rr="$rr" -v tr="$tr" 'BEGIN {
         printf "| %s | %d | %.1f | %.1f | %.2f | %.1f | %.1f | %.2f |\n", c, n, ru, tu, tu / ru, rr, tr, (rr > 0 ? tr / rr : 0) }'
     stop_servers
@@ -155,5 +157,5 @@ for c in "${CASES[@]}"; do
 done
 echo
 echo "Command: \`MEMBERS=$MEMBERS SMALL_KEYS=$SMALL_KEYS SMALL_SIZE=$SMALL_SIZE SETTLE=$SETTLE bench/memory.sh ${CASES[*]}\`"
-echo "(members are \`member:N\` / fields \`field:N\` with values \`value:N\`; scores are N; list elements \`element:N\`; strings \`key:N\` = 32 bytes)"
+echo "(members are \`member:N\` / fields \`field:N\` with values \`value:N\`; scores are N; list elements \`element:N\`; strings \`key:N\` = 32 bytes, ttlstrings with EX 3600)"
 rm -rf "$WORK"
