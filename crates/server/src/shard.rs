@@ -339,9 +339,10 @@ async fn drain_mailbox(shard: Rc<Shard>, inbox: Inbox) {
         // load on 2 cores) a test stalled for minutes until a new connection
         // woke its shards. glommio could then park an executor with runnable
         // tasks (since fixed, crates/glommio/PATCHES.md), which may have been
-        // it; looking again every 50 ms bounds any such stall, and an idle
-        // shard stays nearly idle.
-        futures_lite::future::or(inbox.ready(), glommio::timer::sleep(Duration::from_millis(50))).await;
+        // it; looking again every 250 ms bounds any such stall. (At 50 ms this
+        // was two thirds of an idle shard's wake-ups: ~31 a second, each
+        // followed by a spin before parking.)
+        futures_lite::future::or(inbox.ready(), glommio::timer::sleep(Duration::from_millis(250))).await;
     }
 }
 
