@@ -42,6 +42,20 @@ SCRIPTS = {
         (1, ("SET", KEYS[4], "1")), (1, ("WATCH", KEYS[4])), (0, ("MULTI",)), (0, ("DBSIZE",)),
         (0, ("SET", KEYS[4], "2")), (0, ("EXEC",)), (1, ("MULTI",)), (1, ("GET", KEYS[4])), (1, ("EXEC",)),
     ],
+    # Writes that change nothing do not touch a watched key, as in Redis.
+    "noop_writes_keep_watch": [
+        (0, ("SADD", KEYS[0], "a")), (0, ("HSET", KEYS[1], "f", "v")), (0, ("RPUSH", KEYS[3], "x")),
+        (0, ("WATCH", *KEYS)), (1, ("SADD", KEYS[0], "a")), (1, ("SREM", KEYS[0], "zz")),
+        (1, ("HDEL", KEYS[1], "nope")), (1, ("HSETNX", KEYS[1], "f", "w")), (1, ("DEL", KEYS[2])),
+        (1, ("EXPIRE", KEYS[2], "100")), (1, ("PERSIST", KEYS[0])), (1, ("LPOP", KEYS[2])),
+        (1, ("LREM", KEYS[3], "0", "nope")), (1, ("ZREM", KEYS[4], "m")), (1, ("GETDEL", KEYS[5])),
+        (1, ("SETNX", KEYS[3], "v")), (1, ("LPUSHX", KEYS[2], "v")), (1, ("EXPIRE", KEYS[0], "100", "XX")),
+        (0, ("MULTI",)), (0, ("SET", KEYS[5], "ran")), (0, ("EXEC",)), (0, ("GET", KEYS[5])),
+    ],
+    "real_change_after_noop_aborts": [
+        (0, ("SADD", KEYS[0], "a")), (0, ("WATCH", KEYS[0])), (1, ("SADD", KEYS[0], "a")),
+        (1, ("SADD", KEYS[0], "b")), (0, ("MULTI",)), (0, ("SCARD", KEYS[0])), (0, ("EXEC",)),
+    ],
     "misuse": [
         (0, ("WATCH",)), (0, ("MULTI",)), (0, ("WATCH", KEYS[0])), (0, ("EXEC",)), (0, ("UNWATCH", "x")),
     ],

@@ -107,8 +107,11 @@ fn exec(shard: &Shard, item: &Item, now: u64) -> Reply {
     if item.mode == Mode::Write && !reply.is_error() {
         crate::snapshot::note_write();
     }
-    // Any write that did not fail may have changed its keys (erring towards failing a WATCH).
-    if item.mode == Mode::Write && !reply.is_error() && !shard.watches.borrow().is_empty() {
+    // A write that did not fail may have changed its keys, unless its reply says it did not
+    // (otherwise erring towards failing a WATCH).
+    let unchanged =
+        item.cmd.has(commands::UNCHANGED_ON_ZERO) && matches!(reply, Reply::Int(0) | Reply::Nil | Reply::NilArray);
+    if item.mode == Mode::Write && !reply.is_error() && !unchanged && !shard.watches.borrow().is_empty() {
         let databases = shard.data.borrow().dbs.len();
         let watches = shard.watches.borrow();
         command_keys(item.cmd, &item.args, item.db, databases).iter().for_each(|k| watches.touch(k));
