@@ -52,6 +52,13 @@ SCRIPTS = {
         (1, ("SETNX", KEYS[3], "v")), (1, ("LPUSHX", KEYS[2], "v")), (1, ("EXPIRE", KEYS[0], "100", "XX")),
         (0, ("MULTI",)), (0, ("SET", KEYS[5], "ran")), (0, ("EXEC",)), (0, ("GET", KEYS[5])),
     ],
+    "noop_writes_over_several_keys_keep_watch": [
+        (0, ("SADD", KEYS[0], "a")), (0, ("SADD", KEYS[1], "b")), (0, ("WATCH", *KEYS)),
+        (1, ("DEL", KEYS[2], KEYS[5])), (1, ("SMOVE", KEYS[0], KEYS[4], "nope")),
+        (1, ("RENAMENX", KEYS[0], KEYS[1])), (1, ("MSETNX", KEYS[0], "x", KEYS[3], "y")),
+        (1, ("LMOVE", KEYS[2], KEYS[3], "LEFT", "RIGHT")),
+        (0, ("MULTI",)), (0, ("SET", KEYS[5], "ran")), (0, ("EXEC",)), (0, ("GET", KEYS[5])),
+    ],
     "real_change_after_noop_aborts": [
         (0, ("SADD", KEYS[0], "a")), (0, ("WATCH", KEYS[0])), (1, ("SADD", KEYS[0], "a")),
         (1, ("SADD", KEYS[0], "b")), (0, ("MULTI",)), (0, ("SCARD", KEYS[0])), (0, ("EXEC",)),

@@ -109,14 +109,21 @@ fn exec(shard: &Shard, item: &Item, now: u64) -> Reply {
     }
     // A write that did not fail may have changed its keys, unless its reply says it did not
     // (otherwise erring towards failing a WATCH).
-    let unchanged =
-        item.cmd.has(commands::UNCHANGED_ON_ZERO) && matches!(reply, Reply::Int(0) | Reply::Nil | Reply::NilArray);
-    if item.mode == Mode::Write && !reply.is_error() && !unchanged && !shard.watches.borrow().is_empty() {
+    if item.mode == Mode::Write
+        && !reply.is_error()
+        && !unchanged(item.cmd, &reply)
+        && !shard.watches.borrow().is_empty()
+    {
         let databases = shard.data.borrow().dbs.len();
         let watches = shard.watches.borrow();
         command_keys(item.cmd, &item.args, item.db, databases).iter().for_each(|k| watches.touch(k));
     }
     reply
+}
+
+/// Whether `reply` says that write `cmd` changed nothing (see `commands::UNCHANGED_ON_ZERO`).
+fn unchanged(cmd: &Command, reply: &Reply) -> bool {
+    cmd.has(commands::UNCHANGED_ON_ZERO) && matches!(reply, Reply::Int(0) | Reply::Nil | Reply::NilArray)
 }
 
 /// Runs items in order on this shard. An item whose keys are locked waits
@@ -219,7 +226,7 @@ pub async fn run_keyed(
     let keys = command_keys(cmd, &args, db, databases);
     let target = keys.first().map_or(shard.id, |k| shard.shard_of(&k.1));
     if !keys.iter().all(|k| shard.shard_of(&k.1) == target) {
-        return run_multi_shard(shard, handler, db, args, keys, mode).await;
+        return run_multi_shard(shard, cmd, handler, db, args, keys, mode).await;
     }
     let item = Item { index: 0, cmd, handler, args, db, mode };
     let (tx, rx) = oneshot();
@@ -231,6 +238,7 @@ pub async fn run_keyed(
 /// Runs a keyed command whose keys live on several shards, atomically.
 async fn run_multi_shard(
     shard: &Rc<Shard>,
+    cmd: &Command,
     handler: Handler,
     db: usize,
     args: Vec<Bytes>,
@@ -238,17 +246,31 @@ async fn run_multi_shard(
     mode: Mode,
 ) -> Reply {
     let locked = Locked::acquire(shard, keys, mode).await;
-    run_on_copies(shard, locked, handler, db, &args, mode)
+    run_on_copies(shard, cmd, locked, handler, db, &args, mode)
 }
 
-/// Runs a keyed command over the copies of its keys, then writes them back.
-fn run_on_copies(shard: &Shard, mut copies: Locked, handler: Handler, db: usize, args: &[Bytes], mode: Mode) -> Reply {
+/// Runs a keyed command over the copies of its keys, then writes them back
+/// (unless its reply says it changed nothing: then nothing is logged and no
+/// WATCH is touched, as for a command on one shard).
+fn run_on_copies(
+    shard: &Shard,
+    cmd: &Command,
+    mut copies: Locked,
+    handler: Handler,
+    db: usize,
+    args: &[Bytes],
+    mode: Mode,
+) -> Reply {
     shard.stats.commands.set(shard.stats.commands.get() + 1);
     let reply = handler(&mut Ctx { data: &mut copies.scratch, db, now: now_ms() }, args);
     if mode == Mode::Write && !reply.is_error() {
         crate::snapshot::note_write();
     }
-    copies.write_back_and_release(shard);
+    if unchanged(cmd, &reply) {
+        copies.release_unchanged(shard);
+    } else {
+        copies.write_back_and_release(shard);
+    }
     reply
 }
 
@@ -462,7 +484,7 @@ pub async fn run_under_keyspace(
     let databases = shard.data.borrow().dbs.len();
     let keys = command_keys(cmd, &args, db, databases);
     let copies = Locked::under_keyspace(shard, keys, mode).await;
-    run_on_copies(shard, copies, handler, db, &args, mode)
+    run_on_copies(shard, cmd, copies, handler, db, &args, mode)
 }
 
 /// Runs `f` on shard `target` once nothing there holds or waits to write
@@ -662,7 +684,7 @@ pub async fn execute_batch(
                         if aof_on && mode == Mode::Write {
                             keys.iter().for_each(|k| client.logged_on(shard.shard_of(&k.1)));
                         }
-                        replies[index] = Some(run_multi_shard(shard, handler, client.db, args, keys, mode).await);
+                        replies[index] = Some(run_multi_shard(shard, cmd, handler, client.db, args, keys, mode).await);
                     }
                 }
             }
