@@ -119,13 +119,6 @@ fn put_str(buf: &mut Vec<u8>, range: std::ops::Range<usize>, s: &[u8]) {
     packed::splice(buf, range, &[Varint::new(s.len() as u64).as_slice(), s]);
 }
 
-/// Gives a packed buffer's memory back once most of it is unused.
-fn shrink_if_sparse(buf: &mut Vec<u8>) {
-    if buf.capacity() > 2 * buf.len() {
-        buf.shrink_to_fit();
-    }
-}
-
 /// The string starting at `at` in a packed buffer, and where the next one starts.
 fn read_str(buf: &[u8], at: usize) -> (&[u8], usize) {
     let (n, at) = read_varint(buf, at);
@@ -214,7 +207,7 @@ impl Hash {
             Repr::Packed { buf, len } => match find_packed(buf, field) {
                 Some(slot) => {
                     put_str(buf, slot.value_at..slot.end, value);
-                    shrink_if_sparse(buf);
+                    packed::shrink_if_sparse(buf);
                     false
                 }
                 None => {
@@ -237,8 +230,7 @@ impl Hash {
         match &mut self.0 {
             Repr::Packed { buf, len } => match find_packed(buf, field) {
                 Some(slot) => {
-                    buf.drain(slot.start..slot.end);
-                    shrink_if_sparse(buf);
+                    packed::cut(buf, slot.start..slot.end);
                     *len -= 1;
                     true
                 }

@@ -76,6 +76,19 @@ pub fn append(buf: &mut Vec<u8>, parts: &[&[u8]]) {
     splice(buf, len..len, parts);
 }
 
+/// Removes `range`, giving memory back once most of the buffer is unused.
+pub fn cut(buf: &mut Vec<u8>, range: Range<usize>) {
+    buf.drain(range);
+    shrink_if_sparse(buf);
+}
+
+/// Gives a buffer's memory back once most of it is unused.
+pub fn shrink_if_sparse(buf: &mut Vec<u8>) {
+    if buf.capacity() > 2 * buf.len() {
+        buf.shrink_to_fit();
+    }
+}
+
 /// Makes room for `additional` more bytes, up to the end of the size class
 /// that holds them.
 fn reserve(buf: &mut Vec<u8>, additional: usize) {

@@ -95,14 +95,6 @@ fn insert_packed(buf: &mut Vec<u8>, member: &[u8], score: f64) {
     put(buf, at..at, member, score);
 }
 
-/// Removes `range`, giving memory back once most of the buffer is unused.
-fn cut(buf: &mut Vec<u8>, range: std::ops::Range<usize>) {
-    buf.drain(range);
-    if buf.capacity() > 2 * buf.len() {
-        buf.shrink_to_fit();
-    }
-}
-
 /// Sorts (score, member) pairs into a sorted set's order.
 pub fn sort_pairs(items: &mut [(f64, Bytes)]) {
     items.sort_by(|a, b| order(a.0, &a.1, b.0, &b.1));
@@ -199,7 +191,7 @@ impl ZSet {
         match &mut self.repr {
             Repr::Small { buf, len } => {
                 let Some((start, _, _, end)) = entries(buf).find(|e| e.1 == member) else { return false };
-                cut(buf, start..end);
+                packed::cut(buf, start..end);
                 *len -= 1;
                 true
             }
@@ -257,7 +249,7 @@ impl ZSet {
             Repr::Small { buf, len } => {
                 let from = offset_of(buf, start);
                 let to = from + offset_of(&buf[from..], end - start);
-                cut(buf, from..to);
+                packed::cut(buf, from..to);
                 *len -= (end - start) as u32;
             }
             Repr::Large(l) => l.remove_range(start, end),
