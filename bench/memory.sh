@@ -148,8 +148,10 @@ for c in "${CASES[@]}"; do
     start_servers
     read -r ru rr <<<"$(measure redis "$RPORT" "$c")"
     read -r tu tr <<<"$(measure tessera "$TPORT" "$c")"
-    enc_r=$(redis-cli -p "$RPORT" OBJECT ENCODING "$( [[ $c == small* || $c == list || $c == *strings ]] && echo key:0 || echo big)")
-    enc_t=$(redis-cli -p "$TPORT" OBJECT ENCODING "$( [[ $c == small* || $c == list || $c == *strings ]] && echo key:0 || echo big)")
+    # The key whose encoding is shown: the one big key, else the first of many.
+    case $c in set | hash | zset) probe=big ;; *) probe=key:0 ;; esac
+    enc_r=$(redis-cli -p "$RPORT" OBJECT ENCODING "$probe")
+    enc_t=$(redis-cli -p "$TPORT" OBJECT ENCODING "$probe")
     awk -v c="$c ($enc_r / $enc_t)" -v n="$(elements "$c")" -v ru="$ru" -v tu="$tu" -v rr="$rr" -v tr="$tr" 'BEGIN {
         printf "| %s | %d | %.1f | %.1f | %.2f | %.1f | %.1f | %.2f |\n", c, n, ru, tu, tu / ru, rr, tr, (rr > 0 ? tr / rr : 0) }'
     stop_servers

@@ -338,9 +338,9 @@ impl Config {
         })
     }
 
-    /// Hands the encoding thresholds to the engine (at start and after CONFIG SET).
     /// Hands the settings that take effect outside this struct to their
-    /// owners: the engine's encoding thresholds and jemalloc.
+    /// owners, at start and after CONFIG SET: the engine's encoding
+    /// thresholds and jemalloc.
     pub fn apply(&self) {
         for (name, v) in &self.limits {
             engine::limits::set_by_name(name, *v);
