@@ -433,6 +433,15 @@ impl Reactor {
         source
     }
 
+    /// A read-readiness poll that stays armed: it completes on every
+    /// readiness event until it is dropped (Tessera patch, PATCHES.md 5).
+    pub(crate) fn poll_read_ready_multi(&self, fd: RawFd) -> Source {
+        let source = self.new_source(fd, SourceType::PollAdd, None);
+        self.sys
+            .poll_ready_multi(&source, common_flags() | read_flags());
+        source
+    }
+
     pub(crate) fn poll_write_ready(&self, fd: RawFd) -> Source {
         let source = self.new_source(fd, SourceType::PollAdd, None);
         self.sys

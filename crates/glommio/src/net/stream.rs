@@ -215,12 +215,25 @@ impl Timeout {
     }
 }
 
+thread_local! {
+    /// Whether read polls are multishot; cleared the first time the kernel
+    /// refuses one.
+    static MULTISHOT_POLL: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+fn multishot_poll() -> bool {
+    MULTISHOT_POLL.with(|m| m.get())
+}
+
 #[derive(Debug)]
 pub(crate) struct NonBufferedStream<S> {
     reactor: Weak<Reactor>,
     stream: S,
     source_tx: Option<Source>,
     source_rx: Option<Source>,
+    /// With a multishot read poll: whether the socket may have data that no
+    /// `recv` has taken yet (Tessera patch, PATCHES.md 5).
+    rx_ready: bool,
     write_timeout: Timeout,
     read_timeout: Timeout,
 }
@@ -229,7 +242,61 @@ impl<S: AsRawFd> NonBufferedStream<S> {
     fn init(&mut self) {
         let reactor = self.reactor.upgrade().unwrap();
         let stream_fd = self.stream.as_raw_fd();
-        self.source_rx = Some(reactor.poll_read_ready(stream_fd));
+        self.source_rx = Some(if multishot_poll() {
+            reactor.poll_read_ready_multi(stream_fd)
+        } else {
+            reactor.poll_read_ready(stream_fd)
+        });
+    }
+
+    /// Reads with one multishot poll armed for the stream's life, instead of
+    /// a one-shot poll armed again for every read that finds the socket
+    /// drained: at pipeline 1 that re-arm (an SQE, the kernel's poll setup
+    /// and teardown, a `Source`) came with every request. A completion only
+    /// says data arrived since the poll was armed or last completed, so
+    /// `rx_ready` tracks whether a `recv` may find something: set by a
+    /// completion, cleared when a `recv` comes back short or empty.
+    fn poll_read_multishot(
+        &mut self,
+        reactor: &Reactor,
+        cx: &Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        if let Some(src) = &self.source_rx {
+            match src.take_result() {
+                Some(Err(e)) if e.raw_os_error() == Some(libc::EINVAL) => {
+                    // A kernel without multishot polls (before 5.13)
+                    // refuses the first one: fall back to one-shot polls.
+                    MULTISHOT_POLL.with(|m| m.set(false));
+                    self.source_rx = None;
+                    return self.poll_read(cx, buf);
+                }
+                Some(_) => self.rx_ready = true,
+                None => {}
+            }
+            if !src.is_armed() {
+                // The kernel ended the poll (e.g. the completion queue overflowed).
+                self.source_rx = None;
+                self.rx_ready = true;
+            }
+        }
+        if self.rx_ready {
+            if let Some(result) = super::yolo_recv(self.stream.as_raw_fd(), buf) {
+                self.read_timeout.cancel_timer(reactor);
+                let result = poll_err!(result);
+                self.rx_ready = result == buf.len() && result > 0;
+                return Poll::Ready(Ok(result));
+            }
+            self.rx_ready = false;
+        }
+        poll_err!(self.read_timeout.check(reactor));
+        let fd = self.stream.as_raw_fd();
+        let source = self
+            .source_rx
+            .get_or_insert_with(|| reactor.poll_read_ready_multi(fd));
+        source.add_waiter_single(cx.waker());
+        self.read_timeout.maybe_set_timer(reactor, cx.waker());
+        Poll::Pending
     }
 
     pub(crate) fn try_peek(&self, buf: &mut [u8]) -> Option<io::Result<usize>> {
@@ -260,6 +327,9 @@ impl<S: AsRawFd> NonBufferedStream<S> {
     ) -> Poll<io::Result<usize>> {
         let reactor = self.reactor.upgrade().unwrap();
         let reactor = reactor.as_ref();
+        if multishot_poll() {
+            return self.poll_read_multishot(reactor, cx, buf);
+        }
 
         let no_pending_poll = self
             .source_rx
@@ -366,6 +436,7 @@ where
             stream: socket.into(),
             source_tx: None,
             source_rx: None,
+            rx_ready: true,
             write_timeout: Timeout::new(reactor.register_timer()),
             read_timeout: Timeout::new(reactor.register_timer()),
         };
