@@ -4,7 +4,7 @@ use crate::args::*;
 use crate::longdouble::{incr_by_float, IncrError};
 use crate::shard::Ctx;
 use crate::value::{Entry, Str, StrEncoding, Value};
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use resp::Reply;
 
 /// The string under `key`, `None` if there is none, WRONGTYPE for another type.
@@ -382,25 +382,31 @@ pub fn setrange(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Ok(o) => o as usize,
         Err(e) => return e,
     };
-    let existing = match get_str(ctx, key) {
-        Ok(v) => v.map(Str::to_bytes),
-        Err(e) => return e,
-    };
-    let cur_len = existing.as_ref().map_or(0, |b| b.len());
-    if value.is_empty() {
-        return Reply::Int(cur_len as i64);
+    let end = offset + value.len();
+    let now = ctx.now;
+    match ctx.db().get_mut(key, now) {
+        // An empty write neither creates the key nor checks the length.
+        None if value.is_empty() => Reply::Int(0),
+        Some(Entry { value: Value::Str(s), .. }) if value.is_empty() => Reply::Int(s.len() as i64),
+        None | Some(Entry { value: Value::Str(_), .. }) if end > MAX_STRING => err(TOO_BIG),
+        None => {
+            let mut v = vec![0; end];
+            v[offset..].copy_from_slice(value);
+            ctx.db().set(key, Value::string_as(Bytes::from(v), StrEncoding::Raw), 0);
+            Reply::Int(end as i64)
+        }
+        Some(Entry { value: Value::Str(s), .. }) => {
+            s.set_enc(StrEncoding::Raw);
+            Reply::Int(s.edit(|v| {
+                if v.len() < end {
+                    v.resize(end, 0);
+                }
+                v[offset..end].copy_from_slice(value);
+                v.len()
+            }) as i64)
+        }
+        Some(_) => err(WRONGTYPE),
     }
-    if offset + value.len() > MAX_STRING {
-        return err(TOO_BIG);
-    }
-    let mut buf = BytesMut::from(existing.as_deref().unwrap_or(&[]));
-    if buf.len() < offset + value.len() {
-        buf.resize(offset + value.len(), 0);
-    }
-    buf[offset..offset + value.len()].copy_from_slice(value);
-    let new_len = buf.len();
-    store_keep_ttl(ctx, key, Value::string_as(buf.freeze(), StrEncoding::Raw));
-    Reply::Int(new_len as i64)
 }
 
 pub fn lcs(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
