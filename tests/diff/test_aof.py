@@ -618,6 +618,23 @@ def test_kill9_during_rewrite_loses_no_acknowledged_write(tessera):
     assert len(value(tc.send("KEYS", "pad:*"))) == 3000
 
 
+def test_a_rewrite_cut_short_leaves_no_temporary_file(tessera):
+    """The temporary base of a rewrite that a crash or shutdown cut short is
+    named by no manifest: the next start removes it and loads the data whole."""
+    t = tessera(2)
+    tc = t.connect()
+    pipeline(tc, [("SET", "k:%d" % i, "x" * 50) for i in range(500)])
+    before = dump(tc)
+    t.shutdown()
+    leftover = os.path.join(t.shard_dir(1), "temp-rewriteaof-1-9.aof")
+    with open(leftover, "wb") as f:
+        f.write(b"*3\r\n$3\r\nSET\r\n$5\r\nstale\r\n$1\r\n1\r\n")
+    t.start()
+    assert not os.path.exists(leftover)
+    assert "left by an unfinished AOF rewrite" in t.text()
+    assert_same(dump(t.connect()), before)
+
+
 # -- 4. truncated tail --------------------------------------------------------
 
 HALF = b"*3\r\n$3\r\nSET\r\n$4\r\ntorn\r\n$5\r\nval"

@@ -13,6 +13,7 @@ use crate::shard::Shard;
 use bytes::Bytes;
 use engine::{Ctx, ShardData};
 use hashbrown::HashSet;
+use std::io::Read;
 use std::path::Path;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
@@ -77,13 +78,101 @@ pub struct FileReport {
     pub error: Option<(usize, String)>,
 }
 
+/// An AOF file's commands in order, read a chunk at a time: loading a file
+/// of any size holds one chunk (or one command, if it is bigger) in memory,
+/// not the whole file.
+pub struct Commands<R> {
+    src: R,
+    /// Data read and not yet parsed; it starts at file offset `at`.
+    buf: Bytes,
+    at: usize,
+    len: usize,
+    eof: bool,
+    chunk: usize,
+}
+
+/// Where a file stops making sense, and why.
+pub type BadCommand = (usize, String);
+
+/// Bytes read from an AOF at a time.
+const READ_CHUNK: usize = 1 << 20;
+
+impl Commands<std::fs::File> {
+    pub fn open(path: &Path) -> Result<Self, String> {
+        let fail = |e: std::io::Error| format!("Can't open the append only file {}: {e}", path.display());
+        let file = std::fs::File::open(path).map_err(fail)?;
+        let len = file.metadata().map_err(fail)?.len() as usize;
+        Ok(Commands::new(file, len, READ_CHUNK))
+    }
+}
+
+impl<R: Read> Commands<R> {
+    /// Commands read from `src`, which holds `len` bytes, `chunk` bytes at a time.
+    pub fn new(src: R, len: usize, chunk: usize) -> Self {
+        Commands { src, buf: Bytes::new(), at: 0, len, eof: false, chunk }
+    }
+
+    /// The file offset after the last command returned.
+    pub fn offset(&self) -> usize {
+        self.at
+    }
+
+    /// The next command and its offset; `None` at the end of the file or
+    /// where it ends inside a command. An error comes with its offset.
+    pub fn next(&mut self) -> Result<Option<(Vec<Bytes>, usize)>, BadCommand> {
+        loop {
+            if !self.buf.is_empty() {
+                match parse_command(&self.buf, 0) {
+                    Ok(Parsed::Command(args, n)) => {
+                        let at = self.at;
+                        self.buf = self.buf.slice(n..);
+                        self.at += n;
+                        return Ok(Some((args, at)));
+                    }
+                    Ok(Parsed::Truncated) => {}
+                    Err(e) => return Err((self.at, e)),
+                }
+            }
+            if self.eof || !self.fill().map_err(|e| (self.at + self.buf.len(), format!("read error: {e}")))? {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Reads more after what is buffered (at least as much again, so a big
+    /// command is copied a bounded number of times); false at the end.
+    fn fill(&mut self) -> std::io::Result<bool> {
+        let want = self.chunk.max(self.buf.len());
+        let mut next = bytes::BytesMut::with_capacity(self.buf.len() + want);
+        next.extend_from_slice(&self.buf);
+        let start = next.len();
+        next.resize(start + want, 0);
+        let mut got = 0;
+        while got < want {
+            match self.src.read(&mut next[start + got..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => got += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        next.truncate(start + got);
+        self.buf = next.freeze();
+        Ok(got > 0)
+    }
+}
+
 /// Walks a file's commands, calling `f` with each and its offset; stops at
 /// the first error or at a truncated tail. `valid_len` never cuts a MULTI in half.
-pub fn walk(data: &Bytes, mut f: impl FnMut(Vec<Bytes>, usize)) -> FileReport {
-    let (mut pos, mut commands, mut valid_len, mut in_multi) = (0, 0, 0, false);
-    while pos < data.len() {
-        match parse_command(data, pos) {
-            Ok(Parsed::Command(args, next)) => {
+pub fn walk<R: Read>(cmds: &mut Commands<R>, mut f: impl FnMut(Vec<Bytes>, usize)) -> FileReport {
+    let (mut commands, mut valid_len, mut in_multi) = (0, 0, false);
+    let len = cmds.len;
+    loop {
+        match cmds.next() {
+            Ok(Some((args, at))) => {
                 let name = args[0].to_ascii_lowercase();
                 match name.as_slice() {
                     b"multi" => in_multi = true,
@@ -91,22 +180,16 @@ pub fn walk(data: &Bytes, mut f: impl FnMut(Vec<Bytes>, usize)) -> FileReport {
                     _ => {}
                 }
                 commands += 1;
-                f(args, pos);
-                pos = next;
+                f(args, at);
                 // A multi-shard write's marker belongs with the MULTI after it.
                 if !in_multi && name != TXN.as_bytes() {
-                    valid_len = pos;
+                    valid_len = cmds.offset();
                 }
             }
-            Ok(Parsed::Truncated) => break,
-            Err(e) => return FileReport { commands, valid_len, len: data.len(), error: Some((pos, e)) },
+            Ok(None) => return FileReport { commands, valid_len, len, error: None },
+            Err(e) => return FileReport { commands, valid_len, len, error: Some(e) },
         }
     }
-    FileReport { commands, valid_len, len: data.len(), error: None }
-}
-
-fn read(path: &Path) -> Result<Bytes, String> {
-    std::fs::read(path).map(Bytes::from).map_err(|e| format!("Can't open the append only file {}: {e}", path.display()))
 }
 
 /// What one shard's files say about multi-shard writes.
@@ -141,10 +224,10 @@ fn txn_marks(sdir: &Path, filename: &str) -> Result<TxnMarks, String> {
     let mut marks = TxnMarks::default();
     let Some(m) = read_manifest(sdir, filename)? else { return Ok(marks) };
     for name in m.files() {
-        let data = read(&sdir.join(&name))?;
+        let mut cmds = Commands::open(&sdir.join(&name))?;
         // A marker counts once its EXEC is read.
         let mut open: Option<(String, Vec<usize>)> = None;
-        walk(&data, |args, _| match args[0].to_ascii_lowercase().as_slice() {
+        walk(&mut cmds, |args, _| match args[0].to_ascii_lowercase().as_slice() {
             n if n == TXN.as_bytes() && args.len() == 3 => {
                 let shards = String::from_utf8_lossy(&args[2]).split(',').filter_map(|s| s.parse().ok()).collect();
                 open = Some((String::from_utf8_lossy(&args[1]).into_owned(), shards));
@@ -263,16 +346,16 @@ pub async fn load(shard: &Rc<Shard>, complete: &HashSet<String>) -> Result<Loade
     let config = shard.shared.config();
     let dir = shard_dir(&config.dir, &config.aof.dirname, shard.id);
     let mut skipped = Vec::new();
+    remove_rewrite_leftovers(&dir);
     let Some(manifest) = read_manifest(&dir, &config.aof.filename)? else {
         return Ok(Loaded { manifest: None, skipped });
     };
     let files = manifest.files();
     for (i, name) in files.iter().enumerate() {
         let path = dir.join(name);
-        let data = read(&path)?;
-        shard.shared.loading_total_bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
         // Check the whole file first: a corrupt one must not be half applied.
-        let report = walk(&data, |_, _| {});
+        let report = walk(&mut Commands::open(&path)?, |_, _| {});
+        shard.shared.loading_total_bytes.fetch_add(report.len as u64, Ordering::Relaxed);
         if let Some((at, why)) = &report.error {
             return Err(format!(
                 "Bad file format reading the append only file {} at offset {at}: {why}. \
@@ -281,11 +364,12 @@ pub async fn load(shard: &Rc<Shard>, complete: &HashSet<String>) -> Result<Loade
             ));
         }
         let mut r = Replay { skipped: &mut skipped, db: 0, multi: None, txn: None };
-        let (mut pos, mut done, mut n) = (0, 0, 0u64);
-        while pos < report.valid_len {
-            let Ok(Parsed::Command(args, next)) = parse_command(&data, pos) else { break };
-            replay_one(shard, &mut r, args, complete).map_err(|e| format!("{e} {} at offset {pos}", path.display()))?;
-            pos = next;
+        let mut cmds = Commands::open(&path)?;
+        let (mut done, mut n) = (0, 0u64);
+        while cmds.offset() < report.valid_len {
+            let Ok(Some((args, at))) = cmds.next() else { break };
+            replay_one(shard, &mut r, args, complete).map_err(|e| format!("{e} {} at offset {at}", path.display()))?;
+            let pos = cmds.offset();
             n += 1;
             if n % 1024 == 0 {
                 shard.shared.loading_loaded_bytes.fetch_add((pos - done) as u64, Ordering::Relaxed);
@@ -293,8 +377,8 @@ pub async fn load(shard: &Rc<Shard>, complete: &HashSet<String>) -> Result<Loade
                 glommio::yield_if_needed().await;
             }
         }
-        shard.shared.loading_loaded_bytes.fetch_add((data.len() - done) as u64, Ordering::Relaxed);
-        if report.valid_len < data.len() {
+        shard.shared.loading_loaded_bytes.fetch_add((report.len - done) as u64, Ordering::Relaxed);
+        if report.valid_len < report.len {
             let last = i + 1 == files.len();
             if !last || !config.aof.load_truncated {
                 return Err(format!(
@@ -308,7 +392,7 @@ pub async fn load(shard: &Rc<Shard>, complete: &HashSet<String>) -> Result<Loade
                 "!!! Warning: short read while loading the AOF file {}!!! AOF loaded anyway because \
                  aof-load-truncated is enabled: truncating it from {} to {} bytes",
                 path.display(),
-                data.len(),
+                report.len,
                 report.valid_len
             );
             let f = std::fs::OpenOptions::new().write(true).open(&path).map_err(|e| e.to_string())?;
@@ -318,6 +402,21 @@ pub async fn load(shard: &Rc<Shard>, complete: &HashSet<String>) -> Result<Loade
         }
     }
     Ok(Loaded { manifest: Some(manifest), skipped })
+}
+
+/// Deletes the temporary base of a rewrite that a shutdown or crash cut
+/// short: no manifest names it, and nothing else would remove it until the
+/// next rewrite finished.
+fn remove_rewrite_leftovers(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.filter_map(Result::ok) {
+        if e.file_name().to_string_lossy().starts_with(crate::aof_rewrite::TEMP_PREFIX) {
+            match std::fs::remove_file(e.path()) {
+                Ok(()) => log::info!("Removed {}, left by an unfinished AOF rewrite", e.path().display()),
+                Err(err) => log::warn!("Can't remove {}: {err}", e.path().display()),
+            }
+        }
+    }
 }
 
 fn replay_one(shard: &Shard, r: &mut Replay, args: Vec<Bytes>, complete: &HashSet<String>) -> Result<(), String> {
@@ -388,14 +487,13 @@ pub fn check_aof(args: &[String]) -> i32 {
         vec![path.to_path_buf()]
     };
     for (i, file) in files.iter().enumerate() {
-        let data = match read(file) {
-            Ok(d) => d,
+        let report = match Commands::open(file) {
+            Ok(mut cmds) => walk(&mut cmds, |_, _| {}),
             Err(e) => {
                 eprintln!("{e}");
                 return 1;
             }
         };
-        let report = walk(&data, |_, _| {});
         let shown = file.display();
         if let Some((at, why)) = report.error {
             println!("{shown}: bad format at offset {at}: {why} ({} commands read before it)", report.commands);
@@ -432,29 +530,56 @@ pub fn check_aof(args: &[String]) -> i32 {
 mod tests {
     use super::*;
 
-    fn b(s: &str) -> Bytes {
-        Bytes::copy_from_slice(s.as_bytes())
+    /// `walk` over `text` read `chunk` bytes at a time.
+    fn walk_text(text: &str, chunk: usize) -> FileReport {
+        walk(&mut Commands::new(text.as_bytes(), text.len(), chunk), |_, _| {})
+    }
+
+    /// The same report whatever the read size (commands straddle chunks, or are bigger than one).
+    fn walk_all(text: &str) -> FileReport {
+        let r = walk_text(text, READ_CHUNK);
+        for chunk in [1, 2, 7, 16] {
+            assert_eq!(walk_text(text, chunk), r, "chunk {chunk}");
+        }
+        r
     }
 
     #[test]
     fn a_torn_tail_is_found_and_multi_is_never_cut_in_half() {
         let whole = "*2\r\n$3\r\nDEL\r\n$1\r\na\r\n";
         let multi = "*1\r\n$5\r\nMULTI\r\n*2\r\n$3\r\nDEL\r\n$1\r\nb\r\n";
-        let r = walk(&b(&format!("{whole}{multi}")), |_, _| {});
+        let r = walk_all(&format!("{whole}{multi}"));
         assert_eq!((r.commands, r.valid_len, r.error), (3, whole.len(), None));
-        let r = walk(&b(&format!("{whole}*2\r\n$3\r\nDE")), |_, _| {});
+        let r = walk_all(&format!("{whole}*2\r\n$3\r\nDE"));
         assert_eq!((r.commands, r.valid_len), (1, whole.len()));
-        let r = walk(&b(&format!("{whole}{multi}*1\r\n$4\r\nEXEC\r\n")), |_, _| {});
+        let r = walk_all(&format!("{whole}{multi}*1\r\n$4\r\nEXEC\r\n"));
         assert_eq!(r.valid_len, r.len);
     }
 
     #[test]
     fn garbage_is_an_error_with_its_offset() {
         let whole = "*2\r\n$3\r\nDEL\r\n$1\r\na\r\n";
-        let r = walk(&b(&format!("{whole}xyz\r\n{whole}")), |_, _| {});
+        let r = walk_all(&format!("{whole}xyz\r\n{whole}"));
         assert_eq!(r.error.map(|e| e.0), Some(whole.len()));
-        let r = walk(&b("*1\r\n$3\r\nabcd\r\n"), |_, _| {});
+        let r = walk_all("*1\r\n$3\r\nabcd\r\n");
         assert!(r.error.is_some());
+    }
+
+    #[test]
+    fn commands_come_whole_and_in_order_whatever_the_read_size() {
+        let big = "x".repeat(5000);
+        let text = format!("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n${}\r\n{big}\r\n*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n", big.len());
+        for chunk in [1, 3, 64, 4096, READ_CHUNK] {
+            let mut cmds = Commands::new(text.as_bytes(), text.len(), chunk);
+            let mut seen = Vec::new();
+            while let Some((args, at)) = cmds.next().unwrap() {
+                seen.push((args, at));
+            }
+            assert_eq!(seen.len(), 2, "chunk {chunk}");
+            assert_eq!((seen[0].0[2].len(), seen[0].1), (5000, 0));
+            assert_eq!((&seen[1].0[1][..], seen[1].1), (&b"k"[..], text.len() - 20));
+            assert_eq!(cmds.offset(), text.len());
+        }
     }
 
     #[test]

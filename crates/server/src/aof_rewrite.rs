@@ -87,6 +87,9 @@ pub fn start(shard: &Rc<Shard>) -> Result<(), &'static str> {
     }
 }
 
+/// How the name of a base being written starts.
+pub const TEMP_PREFIX: &str = "temp-rewriteaof-";
+
 async fn rewrite(shard: &Rc<Shard>) -> Result<(), String> {
     let (file, incr) = aof::new_incr(&shard.aof).await?;
     let (dir, filename, seq) = {
@@ -94,7 +97,7 @@ async fn rewrite(shard: &Rc<Shard>) -> Result<(), String> {
         let a = aof.as_ref().ok_or("AOF turned off")?;
         (a.dir.clone(), a.filename.clone(), a.manifest.seq)
     };
-    let tmp = dir.join(format!("temp-rewriteaof-{}-{seq}.aof", shard.id));
+    let tmp = dir.join(format!("{TEMP_PREFIX}{}-{seq}.aof", shard.id));
     let base = BufferedFile::create(&tmp).await.map_err(|e| format!("Can't create {}: {e}", tmp.display()))?;
     // Until the base is done, a restart replays the old files and the new one:
     // the manifest names the new one before anything is written to it.
@@ -212,7 +215,7 @@ fn remove_other_files(dir: &std::path::Path, filename: &str, keep: &[String]) {
     let manifest = aof::manifest_name(filename);
     for e in entries.filter_map(Result::ok) {
         let name = e.file_name().to_string_lossy().into_owned();
-        let ours = name.starts_with(filename) || name.starts_with("temp-rewriteaof-");
+        let ours = name.starts_with(filename) || name.starts_with(TEMP_PREFIX);
         if ours && name != manifest && !keep.contains(&name) {
             if let Err(err) = std::fs::remove_file(e.path()) {
                 log::warn!("Can't remove the old AOF file {name}: {err}");
