@@ -456,8 +456,17 @@ pub fn sort_ro_keys(_: &[Bytes]) -> Vec<usize> {
     vec![1]
 }
 
+thread_local! {
+    /// The command this thread looked up last: a pipeline mostly repeats one.
+    static LAST: std::cell::Cell<&'static Command> = const { std::cell::Cell::new(&COMMANDS[0]) };
+}
+
 /// Looks a command up by name, case-insensitively.
 pub fn lookup(name: &[u8]) -> Option<&'static Command> {
+    let last = LAST.with(|l| l.get());
+    if name.eq_ignore_ascii_case(last.name.as_bytes()) {
+        return Some(last);
+    }
     static INDEX: OnceLock<HashMap<&'static [u8], &'static Command>> = OnceLock::new();
     let index = INDEX.get_or_init(|| COMMANDS.iter().map(|c| (c.name.as_bytes(), c)).collect());
     let mut buf = [0u8; 32];
@@ -467,7 +476,11 @@ pub fn lookup(name: &[u8]) -> Option<&'static Command> {
     let lower = &mut buf[..name.len()];
     lower.copy_from_slice(name);
     lower.make_ascii_lowercase();
-    index.get(&lower[..]).copied()
+    let found = index.get(&lower[..]).copied();
+    if let Some(c) = found {
+        LAST.with(|l| l.set(c));
+    }
+    found
 }
 
 #[cfg(test)]
