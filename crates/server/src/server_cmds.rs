@@ -526,7 +526,17 @@ pub async fn config(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply 
             crate::aof::config_changed(shard, &old_aof, &new_aof).await;
             Reply::Ok
         }
-        "resetstat" if args.len() == 2 => Reply::Ok,
+        "resetstat" if args.len() == 2 => {
+            // The counters INFO stats reports, as Redis's resetServerStats zeroes them.
+            call_all(shard, |s| {
+                s.stats.commands.set(0);
+                s.stats.connections.set(0);
+                s.stats.rejected_connections.set(0);
+                s.data.borrow_mut().dbs.iter_mut().for_each(|d| d.expired = 0);
+            })
+            .await;
+            Reply::Ok
+        }
         "rewrite" if args.len() == 2 => err("ERR The server is running without a config file"),
         "get" | "set" | "resetstat" | "rewrite" => {
             Reply::error(format!("ERR wrong number of arguments for 'config|{sub}' command"))
