@@ -42,3 +42,19 @@ def test_expire_and_set_variants(diff):
     diff([("MGET", "a", "b", "c", "d", "e"), ("EXISTS", "a", "b", "c", "d", "e"), unordered("KEYS", "*"),
           ("INCR", "d"), ("APPEND", "a", "x"), ("SETNX", "c", "new"), ("MGET", "a", "c", "d")],
          flush=False)
+
+
+def _expired_keys(conn):
+    info = conn.send("INFO", "stats")[1].decode()
+    return int(info.split("expired_keys:")[1].split()[0])
+
+
+def test_set_over_expired_keys_counts_each_once(diff):
+    """A plain SET over a key whose TTL passed counts it in expired_keys once,
+    whether active expiry or SET's own lookup found it first."""
+    keys = ["gone:%d" % i for i in range(100)]
+    diff([("CONFIG", "RESETSTAT")] + [("SET", k, "v", "PX", "50") for k in keys])
+    time.sleep(0.2)
+    diff([("SET", k, "new") for k in keys] + [("DBSIZE",), ("TTL", keys[0]), ("GET", keys[-1])], flush=False)
+    for name, conn in (("redis", diff.r), ("tessera", diff.t)):
+        assert _expired_keys(conn) == len(keys), name

@@ -102,6 +102,23 @@ impl Db {
     /// any previous value and TTL. The key is copied so it shares no buffer
     /// with the request it came from.
     pub fn set(&mut self, key: &[u8], value: Value, expire_at: u64) {
+        self.store(key, value, expire_at);
+    }
+
+    /// `set` without a lookup first: an old entry whose TTL had passed still
+    /// counts as expired (and is logged as a DEL before this write), as the
+    /// lookup would have found it.
+    pub fn overwrite(&mut self, key: &[u8], value: Value, expire_at: u64, now: u64) {
+        if self.store(key, value, expire_at).is_some_and(|old| old.is_expired(now)) {
+            self.expired += 1;
+            if let Some(log) = &mut self.expired_keys {
+                log.push(CompactKey::new(key));
+            }
+        }
+    }
+
+    /// Stores an entry, returning the one it replaced.
+    fn store(&mut self, key: &[u8], value: Value, expire_at: u64) -> Option<Entry> {
         let key = CompactKey::new(key);
         if expire_at != 0 {
             self.deadlines.push(Reverse((expire_at, key.clone())));
@@ -111,15 +128,17 @@ impl Db {
         entry.set_epoch(self.epoch);
         let pos = self.snapshot.as_ref().map(|_| self.keys.position(&key));
         let snap_key = pos.map(|_| key.clone());
-        if let Some(old) = self.keys.insert(key, entry) {
+        let old = self.keys.insert(key, entry);
+        if let Some(old) = &old {
             if old.expire_at() != 0 {
                 self.volatile -= 1;
             }
             if let (Some(pos), Some(key)) = (pos, snap_key) {
-                self.before_change(pos, &key, &old);
+                self.before_change(pos, &key, old);
             }
         }
         self.compact_deadlines();
+        old
     }
 
     /// Inserts a whole entry (value and TTL) moved from elsewhere.

@@ -136,6 +136,11 @@ pub fn set(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 
 fn set_generic(ctx: &mut Ctx, key: &[u8], value: &[u8], opts: &SetOptions, expire_at: u64) -> Reply {
     let now = ctx.now;
+    if !(opts.get || opts.nx || opts.xx || opts.keepttl) {
+        // Nothing of the old entry matters: one table operation, not a lookup and an insert.
+        ctx.db().overwrite(key, Value::string_copy(value), expire_at, now);
+        return Reply::Ok;
+    }
     // One lookup for what SET needs of the old entry: its value (GET), its TTL (KEEPTTL).
     // (Other types: SET overwrites them, SET ... GET must answer WRONGTYPE.)
     let (found, old, old_ttl) = match ctx.db().get(key, now) {
