@@ -132,6 +132,11 @@ fn requirepass_and_auth() {
     let mut c = server.conn();
     let err = redis::cmd("GET").arg("x").query::<Option<String>>(&mut c).unwrap_err();
     assert!(err.to_string().contains("NOAUTH"), "{err}");
+    // As Redis 7.0: an unknown subcommand or a wrong arity is reported before NOAUTH.
+    let err = redis::cmd("GET").query::<Option<String>>(&mut c).unwrap_err();
+    assert!(err.to_string().contains("wrong number of arguments for 'get'"), "{err}");
+    let err = redis::cmd("CLIENT").arg("FOO").query::<String>(&mut c).unwrap_err();
+    assert!(err.to_string().contains("unknown subcommand 'FOO'. Try CLIENT HELP."), "{err}");
     let err = redis::cmd("AUTH").arg("wrong").query::<String>(&mut c).unwrap_err();
     assert!(err.to_string().contains("WRONGPASS"), "{err}");
     let ok: String = redis::cmd("AUTH").arg("s3cret").query(&mut c).unwrap();

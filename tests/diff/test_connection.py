@@ -45,12 +45,31 @@ CASES = {
         ("COMMAND", "GETKEYS", "NOSUCH", "a"), ("COMMAND", "GETKEYS", "PING"),
         ("COMMAND", "GETKEYS"),
     ],
+    "unknown_subcommand": [
+        ("CLIENT", "SETINFO", "LIB-NAME", "x"), ("client", "foo"), ("Object", "nosuch", "k"),
+        ("CONFIG", "NOSUCH", "x"), ("COMMAND", "x" * 200), ("OBJECT", "HELP", "extra"), ("CONFIG", "HELP"),
+        ("CLIENT", "HELP", "x"), ("CONFIG", "HELP", "x"), ("CONFIG", "RESETSTAT", "x"), ("OBJECT", "ENCODING"),
+        ("MULTI",), ("CLIENT", "FOO"), ("SET", "a", "1"), ("EXEC",), ("GET", "a"),
+    ],
 }
 
 
 @pytest.mark.parametrize("name", CASES)
 def test_connection(diff, name):
     diff(CASES[name])
+
+
+def test_rejected_commands_are_not_counted(diff):
+    """Unknown commands and subcommands and wrong arities are rejected before they
+    run: INFO's total_commands_processed leaves them out (redis-py sends CLIENT
+    SETINFO on connect, which Redis 7.0 rejects)."""
+    diff([("CONFIG", "RESETSTAT"), ("CLIENT", "SETINFO", "LIB-VER", "1"), ("FOO",), ("GET",),
+          ("OBJECT", "NOSUCH", "k"), ("PING",), ("CLIENT", "NOSUCH")])
+    counts = []
+    for conn in (diff.r, diff.t):
+        info = conn.send("INFO", "stats")[1].decode()
+        counts.append(int(info.split("total_commands_processed:")[1].split()[0]))
+    assert counts[0] == counts[1], "redis %d, tessera %d" % tuple(counts)
 
 
 def _hello_summary(reply):

@@ -76,6 +76,11 @@ pub fn meta(c: &Command) -> &'static Meta {
     &META[i]
 }
 
+/// The metadata of subcommand `sub` of container `c` (`config`, `get`).
+pub fn sub_meta(c: &Command, sub: &str) -> Option<&'static Meta> {
+    meta(c).subcommands.iter().find(|m| m.name.split_once('|').is_some_and(|(_, s)| s == sub))
+}
+
 /// A command or implemented subcommand by its full name (`get`, `CONFIG|GET`),
 /// as Redis's `lookupCommandBySds` finds it.
 fn by_full_name(name: &[u8]) -> Option<&'static Meta> {

@@ -47,9 +47,14 @@ pub const UNCHANGED_ON_ZERO: u32 = 1 << 12;
 pub static SUBCOMMANDS: &[(&str, &[&str])] = &[
     ("client", &["getname", "help", "id", "info", "kill", "list", "setname"]),
     ("command", &["count", "docs", "getkeys", "getkeysandflags", "help", "info", "list"]),
-    ("config", &["get", "resetstat", "rewrite", "set"]),
+    ("config", &["get", "help", "resetstat", "rewrite", "set"]),
     ("object", &["encoding", "freq", "help", "idletime", "refcount"]),
 ];
+
+/// Redis's arity rule: `a` arguments exactly, or at least `-a` when negative.
+pub fn arity_ok(a: i32, argc: usize) -> bool {
+    (a >= 0 && argc == a as usize) || (a < 0 && argc >= a.unsigned_abs() as usize)
+}
 
 pub type LocalFuture<'a> = Pin<Box<dyn Future<Output = Reply> + 'a>>;
 
@@ -83,8 +88,7 @@ pub struct Command {
 
 impl Command {
     pub fn arity_ok(&self, argc: usize) -> bool {
-        let a = self.arity;
-        (a >= 0 && argc == a as usize) || (a < 0 && argc >= (-a) as usize)
+        arity_ok(self.arity, argc)
     }
 
     pub fn has(&self, flag: u32) -> bool {
@@ -363,7 +367,7 @@ pub static COMMANDS: &[Command] = &[
     server!("unwatch", 1, NOSCRIPT | LOADING | STALE | FAST, crate::watch::unwatch_cmd),
     // Server.
     server!("info", -1, LOADING | STALE, srv::info),
-    server!("config", -2, ADMIN | NOSCRIPT | LOADING | STALE, srv::config),
+    server!("config", -2, LOADING | STALE, srv::config),
     local!("time", 1, LOADING | STALE | FAST, srv::time),
     server!("bgrewriteaof", 1, ADMIN | NOSCRIPT, crate::aof_rewrite::bgrewriteaof),
     local!("lastsave", 1, LOADING | STALE | FAST, crate::snapshot::lastsave),

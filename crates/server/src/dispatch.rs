@@ -550,11 +550,25 @@ pub fn check(client: &Client, args: &[Bytes]) -> Result<&'static Command, Reply>
     let Some(cmd) = commands::lookup(&args[0]) else {
         return Err(unknown_command(args));
     };
-    if !client.authenticated && !cmd.has(commands::NO_AUTH) {
-        return Err(Reply::error("NOAUTH Authentication required."));
-    }
+    // Redis's order: existence (of the subcommand too), arity, then authentication.
+    // A rejected command is not counted as processed, nor queued in a MULTI.
     if !cmd.arity_ok(args.len()) {
         return Err(engine::args::wrong_args(cmd.name.as_bytes()));
+    }
+    let subs = cmd.subcommands();
+    // (COMMAND alone is valid: its container arity is -1.)
+    if !subs.is_empty() && args.len() > 1 {
+        let Some(sub) = subs.iter().find(|s| args[1].eq_ignore_ascii_case(s.as_bytes())) else {
+            let sub = &args[1][..args[1].len().min(128)];
+            return Err(Reply::unknown_subcommand(&String::from_utf8_lossy(&args[0]).to_uppercase(), sub));
+        };
+        let meta = crate::command::sub_meta(cmd, sub);
+        if !meta.is_some_and(|m| commands::arity_ok(m.arity, args.len())) {
+            return Err(engine::args::wrong_args(format!("{}|{sub}", cmd.name).as_bytes()));
+        }
+    }
+    if !client.authenticated && !cmd.has(commands::NO_AUTH) {
+        return Err(Reply::error("NOAUTH Authentication required."));
     }
     Ok(cmd)
 }

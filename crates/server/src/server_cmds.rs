@@ -526,6 +526,19 @@ pub async fn config(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply 
             crate::aof::config_changed(shard, &old_aof, &new_aof).await;
             Reply::Ok
         }
+        "help" => Reply::help(&[
+            "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "GET <pattern>",
+            "    Return parameters matching the glob-like <pattern> and their values.",
+            "SET <directive> <value>",
+            "    Set the configuration <directive> to <value>.",
+            "RESETSTAT",
+            "    Reset statistics reported by the INFO command.",
+            "REWRITE",
+            "    Rewrite the configuration file.",
+            "HELP",
+            "    Prints this help.",
+        ]),
         "resetstat" if args.len() == 2 => {
             // The counters INFO stats reports, as Redis's resetServerStats zeroes them.
             call_all(shard, |s| {
