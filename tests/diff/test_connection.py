@@ -45,6 +45,11 @@ CASES = {
         ("COMMAND", "GETKEYS", "NOSUCH", "a"), ("COMMAND", "GETKEYS", "PING"),
         ("COMMAND", "GETKEYS"),
     ],
+    "client_list_filters": [
+        ("CLIENT", "LIST", "x"), ("CLIENT", "LIST", "TYPE", "pubsub"), ("CLIENT", "LIST", "TYPE", "replica"),
+        ("CLIENT", "LIST", "TYPE", "foo"), ("CLIENT", "LIST", "ID", "abc"), ("CLIENT", "LIST", "ID", "99999"),
+        ("CLIENT", "LIST", "ID"), ("CLIENT", "LIST", "TYPE"), ("CLIENT", "LIST", "TYPE", "normal", "x"),
+    ],
     "unknown_subcommand": [
         ("CLIENT", "SETINFO", "LIB-NAME", "x"), ("client", "foo"), ("Object", "nosuch", "k"),
         ("CONFIG", "NOSUCH", "x"), ("COMMAND", "x" * 200), ("OBJECT", "HELP", "extra"), ("CONFIG", "HELP"),
@@ -117,3 +122,13 @@ def test_reset(diff):
     rr, tr = diff.both("HELLO", "3")
     assert (rr[0], tr[0]) == ("%", "%")
     diff([("RESET",), ("GET", "missing")], flush=False)  # back to RESP2: '$' nil
+
+
+def test_client_list_by_id_and_type(diff):
+    """CLIENT LIST ID picks clients in the order asked; TYPE normal lists them all."""
+    for name, conn in (("redis", diff.r), ("tessera", diff.t)):
+        me = conn.send("CLIENT", "ID")[1]
+        lines = value(conn.send("CLIENT", "LIST", "ID", str(me), "99999", str(me))).decode().splitlines()
+        assert [line.split()[0] for line in lines] == ["id=%d" % me] * 2, (name, lines)
+        everyone = value(conn.send("CLIENT", "LIST", "TYPE", "NORMAL")).decode()
+        assert "id=%d " % me in everyone, name

@@ -270,11 +270,40 @@ pub async fn client(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> R
         }
         "info" if args.len() == 2 => Reply::Verbatim(Bytes::from(client_line(entry))),
         "list" => {
+            // CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id ...]: every client is of type normal.
+            let mut ids: Option<Vec<u64>> = None;
+            match args.get(2).map(|a| lower(a)).as_deref() {
+                None => {}
+                Some("type") if args.len() == 4 => match lower(&args[3]).as_str() {
+                    "normal" => {}
+                    "master" | "replica" | "slave" | "pubsub" => ids = Some(Vec::new()),
+                    _ => {
+                        return Reply::error(format!("ERR Unknown client type '{}'", String::from_utf8_lossy(&args[3])))
+                    }
+                },
+                Some("id") if args.len() > 3 => {
+                    let parsed: Option<Vec<u64>> =
+                        args[3..].iter().map(|a| resp::parse_i64(a).map(|n| n as u64)).collect();
+                    match parsed {
+                        Some(list) => ids = Some(list),
+                        None => return err("ERR Invalid client ID"),
+                    }
+                }
+                Some(_) => return err(SYNTAX),
+            }
             let lines =
-                call_all(shard, |s| s.clients.borrow().values().map(|c| client_line(c)).collect::<Vec<_>>()).await;
-            let mut all: Vec<String> = lines.into_iter().flatten().collect();
-            all.sort_by_key(|l| l.split_whitespace().next().and_then(|f| f[3..].parse::<u64>().ok()).unwrap_or(0));
-            Reply::Verbatim(Bytes::from(all.concat()))
+                call_all(shard, |s| s.clients.borrow().values().map(|c| (c.id, client_line(c))).collect::<Vec<_>>())
+                    .await;
+            let mut all: Vec<(u64, String)> = lines.into_iter().flatten().collect();
+            all.sort_by_key(|(id, _)| *id);
+            let text: String = match ids {
+                None => all.into_iter().map(|(_, l)| l).collect(),
+                // In the order asked, as Redis answers.
+                Some(ids) => {
+                    ids.iter().filter_map(|id| all.iter().find(|(c, _)| c == id).map(|(_, l)| l.as_str())).collect()
+                }
+            };
+            Reply::Verbatim(Bytes::from(text))
         }
         "kill" if args.len() >= 3 => {
             let (filter, old_form) = match parse_kill(args, entry.id) {
