@@ -77,6 +77,7 @@ impl Db {
         let found = self.keys.get_live(key, |e| e.is_expired(now), &mut expired);
         if expired.is_some() {
             // Only reached when `found` is None, so the table is free to update.
+            // (Field by field, not `count_expired`: `found` still borrows the table.)
             self.volatile -= 1;
             self.expired += 1;
             if let Some(log) = &mut self.expired_keys {
@@ -110,10 +111,15 @@ impl Db {
     /// lookup would have found it.
     pub fn overwrite(&mut self, key: &[u8], value: Value, expire_at: u64, now: u64) {
         if self.store(key, value, expire_at).is_some_and(|old| old.is_expired(now)) {
-            self.expired += 1;
-            if let Some(log) = &mut self.expired_keys {
-                log.push(CompactKey::new(key));
-            }
+            self.count_expired(|| CompactKey::new(key));
+        }
+    }
+
+    /// Counts a key gone because its TTL passed, and keeps it for the AOF's DEL.
+    fn count_expired(&mut self, key: impl FnOnce() -> CompactKey) {
+        self.expired += 1;
+        if let Some(log) = &mut self.expired_keys {
+            log.push(key());
         }
     }
 
@@ -259,11 +265,8 @@ impl Db {
             let Reverse((at, key)) = self.deadlines.pop().expect("peeked");
             if matches!(self.keys.get(&key), Some(e) if e.expire_at() == at) {
                 self.remove(&key);
-                self.expired += 1;
                 removed += 1;
-                if let Some(log) = &mut self.expired_keys {
-                    log.push(key);
-                }
+                self.count_expired(|| key);
             }
         }
         let more = matches!(self.deadlines.peek(), Some(Reverse((at, _))) if *at <= now);
@@ -297,10 +300,7 @@ impl Db {
             }
             let k = k.clone();
             self.remove(&k);
-            self.expired += 1;
-            if let Some(log) = &mut self.expired_keys {
-                log.push(k);
-            }
+            self.count_expired(|| k);
         }
         None
     }

@@ -59,20 +59,16 @@ impl NodeBuf {
 
     /// Replaces `range` of the entries with the concatenation of `parts`.
     fn splice(&mut self, range: Range<usize>, parts: &[&[u8]]) {
-        let new: usize = parts.iter().map(|p| p.len()).sum();
         if range != (0..0) || self.len() < FRONT_ROOM_FROM {
             packed::splice(&mut self.vec, self.head + range.start..self.head + range.end, parts);
             return;
         }
+        let new: usize = parts.iter().map(|p| p.len()).sum();
         if self.head < new {
             self.make_room(new);
         }
         self.head -= new;
-        let mut at = self.head;
-        for p in parts {
-            self.vec[at..at + p.len()].copy_from_slice(p);
-            at += p.len();
-        }
+        packed::put(&mut self.vec, self.head, parts);
     }
 
     /// Lays the entries out again with at least `need` free bytes before them.

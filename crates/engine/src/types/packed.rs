@@ -63,10 +63,14 @@ pub fn splice(buf: &mut Vec<u8>, range: Range<usize>, parts: &[&[u8]]) {
         buf.copy_within(end..len, at + new);
         buf.truncate(len - (old - new));
     }
-    let mut pos = at;
+    put(buf, at, parts);
+}
+
+/// Writes the concatenation of `parts` over `buf` from `at`.
+pub fn put(buf: &mut [u8], mut at: usize, parts: &[&[u8]]) {
     for p in parts {
-        buf[pos..pos + p.len()].copy_from_slice(p);
-        pos += p.len();
+        buf[at..at + p.len()].copy_from_slice(p);
+        at += p.len();
     }
 }
 
