@@ -346,7 +346,7 @@ pub async fn load(shard: &Rc<Shard>, complete: &HashSet<String>) -> Result<Loade
     let config = shard.shared.config();
     let dir = shard_dir(&config.dir, &config.aof.dirname, shard.id);
     let mut skipped = Vec::new();
-    remove_rewrite_leftovers(&dir);
+    crate::aof_rewrite::remove_leftover_temp(&dir);
     let Some(manifest) = read_manifest(&dir, &config.aof.filename)? else {
         return Ok(Loaded { manifest: None, skipped });
     };
@@ -402,21 +402,6 @@ pub async fn load(shard: &Rc<Shard>, complete: &HashSet<String>) -> Result<Loade
         }
     }
     Ok(Loaded { manifest: Some(manifest), skipped })
-}
-
-/// Deletes the temporary base of a rewrite that a shutdown or crash cut
-/// short: no manifest names it, and nothing else would remove it until the
-/// next rewrite finished.
-fn remove_rewrite_leftovers(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for e in entries.filter_map(Result::ok) {
-        if e.file_name().to_string_lossy().starts_with(crate::aof_rewrite::TEMP_PREFIX) {
-            match std::fs::remove_file(e.path()) {
-                Ok(()) => log::info!("Removed {}, left by an unfinished AOF rewrite", e.path().display()),
-                Err(err) => log::warn!("Can't remove {}: {err}", e.path().display()),
-            }
-        }
-    }
 }
 
 fn replay_one(shard: &Shard, r: &mut Replay, args: Vec<Bytes>, complete: &HashSet<String>) -> Result<(), String> {

@@ -19,6 +19,7 @@ use crate::aof::{self, write_manifest};
 use crate::shard::Shard;
 use engine::serialize::command;
 use glommio::io::BufferedFile;
+use std::path::Path;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
@@ -88,7 +89,7 @@ pub fn start(shard: &Rc<Shard>) -> Result<(), &'static str> {
 }
 
 /// How the name of a base being written starts.
-pub const TEMP_PREFIX: &str = "temp-rewriteaof-";
+const TEMP_PREFIX: &str = "temp-rewriteaof-";
 
 async fn rewrite(shard: &Rc<Shard>) -> Result<(), String> {
     let (file, incr) = aof::new_incr(&shard.aof).await?;
@@ -179,7 +180,7 @@ async fn rewrite(shard: &Rc<Shard>) -> Result<(), String> {
 /// milliseconds): renames the new base into place if given, writes the
 /// manifest, then deletes files it no longer names unless `keep` is empty.
 async fn store_manifest(
-    dir: &std::path::Path,
+    dir: &Path,
     filename: &str,
     manifest: aof::Manifest,
     rename: Option<(std::path::PathBuf, String)>,
@@ -210,18 +211,37 @@ async fn write(file: &BufferedFile, bytes: Vec<u8>, pos: u64) -> Result<u64, Str
 }
 
 /// Deletes the files of this log that the manifest no longer names.
-fn remove_other_files(dir: &std::path::Path, filename: &str, keep: &[String]) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+fn remove_other_files(dir: &Path, filename: &str, keep: &[String]) {
     let manifest = aof::manifest_name(filename);
+    remove_files(dir, |name| {
+        let ours = name.starts_with(filename) || name.starts_with(TEMP_PREFIX);
+        ours && name != manifest && !keep.iter().any(|k| k == name)
+    });
+}
+
+/// Deletes the temporary base of a rewrite that a shutdown or crash cut
+/// short: no manifest names it, and nothing else would remove it until the
+/// next rewrite finished.
+pub fn remove_leftover_temp(dir: &Path) {
+    for name in remove_files(dir, |name| name.starts_with(TEMP_PREFIX)) {
+        log::info!("Removed {}, left by an unfinished AOF rewrite", dir.join(name).display());
+    }
+}
+
+/// Deletes the files in `dir` whose name `doomed` picks; returns the names removed.
+fn remove_files(dir: &Path, doomed: impl Fn(&str) -> bool) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut removed = Vec::new();
     for e in entries.filter_map(Result::ok) {
         let name = e.file_name().to_string_lossy().into_owned();
-        let ours = name.starts_with(filename) || name.starts_with(TEMP_PREFIX);
-        if ours && name != manifest && !keep.contains(&name) {
-            if let Err(err) = std::fs::remove_file(e.path()) {
-                log::warn!("Can't remove the old AOF file {name}: {err}");
+        if doomed(&name) {
+            match std::fs::remove_file(e.path()) {
+                Ok(()) => removed.push(name),
+                Err(err) => log::warn!("Can't remove the AOF file {name}: {err}"),
             }
         }
     }
+    removed
 }
 
 /// Whether the log grew enough since the last rewrite for an automatic one
