@@ -5,6 +5,7 @@
 
 use super::packed::{self, read_varint, Varint};
 use super::set::{Dense, Keyed};
+use super::thin::ThinBytes;
 use crate::limits::{hash_max_listpack_entries, hash_max_listpack_value};
 use std::fmt;
 
@@ -29,13 +30,18 @@ impl Default for Repr {
 
 /// A field and its value together fit inline up to this many bytes.
 const PAIR_INLINE: usize = 29;
+/// A longer pair keeps its field inline up to this many bytes.
+const FIELD_INLINE: usize = 21;
 
-/// A table entry: 32 bytes in the slot, holding field and value inline when
-/// they are short together (as fields and values mostly are), else one heap
-/// buffer with the field then the value.
+/// A table entry: 32 bytes in the slot. Field and value sit inline when they
+/// are short together (as fields and values mostly are); else the field
+/// stays inline beside a heap value while it is short, so finding it and
+/// replacing the value read no heap block (see `ThinBytes`); else one heap
+/// buffer holds the field then the value.
 #[derive(Clone)]
 enum Pair {
     Inline { field_len: u8, len: u8, data: [u8; PAIR_INLINE] },
+    Split { field_len: u8, field: [u8; FIELD_INLINE], value: ThinBytes },
     Heap { field_len: usize, data: Box<[u8]> },
 }
 
@@ -47,6 +53,10 @@ impl Pair {
             data[..field.len()].copy_from_slice(field);
             data[field.len()..len].copy_from_slice(value);
             Pair::Inline { field_len: field.len() as u8, len: len as u8, data }
+        } else if field.len() <= FIELD_INLINE {
+            let mut inline = [0u8; FIELD_INLINE];
+            inline[..field.len()].copy_from_slice(field);
+            Pair::Split { field_len: field.len() as u8, field: inline, value: ThinBytes::new(value) }
         } else {
             Pair::Heap { field_len: field.len(), data: [field, value].concat().into() }
         }
@@ -55,6 +65,7 @@ impl Pair {
     fn field(&self) -> &[u8] {
         match self {
             Pair::Inline { field_len, data, .. } => &data[..*field_len as usize],
+            Pair::Split { field_len, field, .. } => &field[..*field_len as usize],
             Pair::Heap { field_len, data } => &data[..*field_len],
         }
     }
@@ -62,6 +73,7 @@ impl Pair {
     fn value(&self) -> &[u8] {
         match self {
             Pair::Inline { field_len, len, data } => &data[*field_len as usize..*len as usize],
+            Pair::Split { value, .. } => value.as_slice(),
             Pair::Heap { field_len, data } => &data[*field_len..],
         }
     }
@@ -321,13 +333,21 @@ mod tests {
     #[test]
     fn pair_is_32_bytes_and_splits_where_it_should() {
         assert_eq!(std::mem::size_of::<Pair>(), 32);
-        for (f, v) in
-            [(&b""[..], &b""[..]), (b"field:1", b"value:1"), (&[b'f'; 20], &[b'v'; 9]), (&[b'f'; 20], &[b'v'; 10])]
-        {
+        let (f20, f21, f22) = (&[b'f'; 20][..], &[b'f'; 21][..], &[b'f'; 22][..]);
+        let long = [b'v'; 300];
+        let cases =
+            [(&b""[..], &b""[..]), (b"field:1", b"value:1"), (f20, &[b'v'; 9]), (f20, &[b'v'; 10]), (f21, &long)];
+        for (f, v) in cases.into_iter().chain([(f22, &[][..]), (f22, &long)]) {
             let p = Pair::new(f, v);
             assert_eq!((p.field(), p.value()), (f, v));
+            let copy = p.clone();
+            drop(p);
+            assert_eq!((copy.field(), copy.value()), (f, v));
         }
-        assert!(matches!(Pair::new(&[b'f'; 20], &[b'v'; 10]), Pair::Heap { .. }));
+        assert!(matches!(Pair::new(f20, &[b'v'; 9]), Pair::Inline { .. }));
+        assert!(matches!(Pair::new(f20, &[b'v'; 10]), Pair::Split { .. }));
+        assert!(matches!(Pair::new(f21, &[b'v'; 9]), Pair::Split { .. }));
+        assert!(matches!(Pair::new(f22, &[b'v'; 8]), Pair::Heap { .. }));
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod hll;
 pub mod list;
 mod packed;
 pub mod set;
+mod thin;
 pub mod zset;
 mod ztree;
 
