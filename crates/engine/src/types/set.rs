@@ -3,8 +3,9 @@
 //! integer and there are at most `set-max-intset-entries` of them, else a
 //! `hashtable`. The switch is one-way, as in Redis.
 
+use super::buckets::Buckets;
 use bytes::Bytes;
-use hashbrown::{DefaultHashBuilder, HashTable};
+use hashbrown::DefaultHashBuilder;
 use std::fmt;
 use std::hash::BuildHasher;
 use std::io::Write;
@@ -324,60 +325,53 @@ impl Default for Member {
     }
 }
 
-/// A part's table never grows past this many buckets: it splits instead.
-const PART_BUCKETS: usize = 512;
-/// What such a table holds at hashbrown's maximum load, 7/8.
-const PART_SPLIT: usize = PART_BUCKETS / 8 * 7;
+/// A part's table never grows past this many buckets (320 entries, 2 KiB):
+/// it splits instead.
+const PART_BUCKETS: usize = 32;
 /// Two buddy parts merge when they hold no more than this together.
-const PART_MERGE: usize = 112;
+const PART_MERGE: usize = 80;
 
 /// The large encodings' table (sets, hashes, the sorted set's member index):
-/// entries spread over small hashbrown tables ("parts") by the top bits of
+/// entries spread over small `Buckets` tables ("parts") by the top bits of
 /// their hash, by extendible hashing. A full part splits in two by the next
 /// hash bit instead of growing, so
 /// - growth never rehashes more than one part (no stall on a big collection);
-/// - every part's load stays between 7/16 and 7/8 (one big hashbrown table
-///   sits at 7/16 right after each doubling);
+/// - every part's load stays between 5/12 and 5/6 (one big table would sit
+///   at 5/12 right after each doubling);
 /// - the parts partition hash space in order, which gives SCAN a cursor that
 ///   stays valid however the table changes: a hash value below which every
 ///   entry has been visited. Resuming sorts one part, never the whole table.
 ///
-/// The table does not know how to hash an entry (a sorted set's index holds
-/// record numbers whose member lives in a record arena), so calls that may move
-/// entries take `hash_of`, which must hash an entry's key with the hasher it
+/// Entries are `u32` positions: the table does not know how to hash one (a
+/// sorted set's index holds record numbers whose member lives in a record
+/// arena), so calls that may move entries take `hash_of`, which must hash an entry's key with the hasher it
 /// is given, the same hash `hash` gives for that key.
 #[derive(Clone)]
-pub(crate) struct Parts<E> {
+pub(crate) struct Parts {
     hasher: DefaultHashBuilder,
     /// 2^depth slots, each naming the part for that hash prefix.
     dir: Vec<u32>,
     depth: u32,
-    parts: Vec<Part<E>>,
+    parts: Vec<Part>,
 }
 
 #[derive(Clone)]
-struct Part<E> {
+struct Part {
     /// How many top hash bits all of this part's entries share.
     depth: u32,
-    table: HashTable<E>,
+    table: Buckets,
 }
 
-impl<E> Default for Parts<E> {
+impl Default for Parts {
     fn default() -> Self {
         Parts::with_hasher(DefaultHashBuilder::default())
     }
 }
 
-impl<E> Parts<E> {
+impl Parts {
     pub(crate) fn with_hasher(hasher: DefaultHashBuilder) -> Self {
-        Parts { hasher, dir: vec![0], depth: 0, parts: vec![Part { depth: 0, table: HashTable::new() }] }
+        Parts { hasher, dir: vec![0], depth: 0, parts: vec![Part { depth: 0, table: Buckets::default() }] }
     }
-}
-
-/// The hash a part's table sees: hashbrown takes its control tag from the top
-/// bits, which within one part are all equal (they chose the part).
-fn inner(hash: u64) -> u64 {
-    hash.rotate_left(32)
 }
 
 /// The top `bits` bits of `hash` (0 for none).
@@ -389,7 +383,7 @@ fn prefix(hash: u64, bits: u32) -> usize {
     }
 }
 
-impl<E> Parts<E> {
+impl Parts {
     pub(crate) fn hash(&self, key: &[u8]) -> u64 {
         self.hasher.hash_one(key)
     }
@@ -398,43 +392,42 @@ impl<E> Parts<E> {
         self.dir[prefix(hash, self.depth)] as usize
     }
 
-    pub(crate) fn find(&self, hash: u64, eq: impl FnMut(&E) -> bool) -> Option<&E> {
-        self.parts[self.part_of(hash)].table.find(inner(hash), eq)
+    pub(crate) fn find(&self, hash: u64, eq: impl FnMut(&u32) -> bool) -> Option<&u32> {
+        self.parts[self.part_of(hash)].table.find(hash, eq)
     }
 
-    pub(crate) fn find_mut(&mut self, hash: u64, eq: impl FnMut(&E) -> bool) -> Option<&mut E> {
+    pub(crate) fn find_mut(&mut self, hash: u64, eq: impl FnMut(&u32) -> bool) -> Option<&mut u32> {
         let p = self.part_of(hash);
-        self.parts[p].table.find_mut(inner(hash), eq)
+        self.parts[p].table.find_mut(hash, eq)
     }
 
     /// Adds an entry whose key is not in the table.
-    pub(crate) fn insert(&mut self, hash: u64, entry: E, hash_of: impl Fn(&DefaultHashBuilder, &E) -> u64) {
+    pub(crate) fn insert(&mut self, hash: u64, entry: u32, hash_of: impl Fn(&DefaultHashBuilder, &u32) -> u64) {
         let mut p = self.part_of(hash);
         let t = &self.parts[p].table;
-        // Where hashbrown would double the table (it has no room left and is
-        // over half full counting removed slots as free), split it instead.
-        if t.len() == t.capacity() && t.num_buckets() >= PART_BUCKETS && 2 * t.len() >= PART_SPLIT {
+        // Where the part's table would double past its largest size, split it instead.
+        if t.len() == t.capacity() && t.num_buckets() >= PART_BUCKETS {
             self.split(p, &hash_of);
             p = self.part_of(hash);
         }
         let hasher = &self.hasher;
-        self.parts[p].table.insert_unique(inner(hash), entry, |e| inner(hash_of(hasher, e)));
+        self.parts[p].table.insert_unique(hash, entry, |e| hash_of(hasher, e));
     }
 
     /// Removes and returns the entry `eq` picks among those with `hash`.
     pub(crate) fn remove(
         &mut self,
         hash: u64,
-        eq: impl FnMut(&E) -> bool,
-        hash_of: impl Fn(&DefaultHashBuilder, &E) -> u64,
-    ) -> Option<E> {
+        eq: impl FnMut(&u32) -> bool,
+        hash_of: impl Fn(&DefaultHashBuilder, &u32) -> u64,
+    ) -> Option<u32> {
         let p = self.part_of(hash);
-        let entry = self.parts[p].table.find_entry(inner(hash), eq).ok()?.remove().0;
+        let entry = self.parts[p].table.remove(hash, eq)?;
         let hasher = &self.hasher;
         let t = &mut self.parts[p].table;
         // Give memory back as the part empties.
-        if t.num_buckets() > 16 && t.len() * 8 < t.num_buckets() {
-            t.shrink_to(t.len() * 2, |e| inner(hash_of(hasher, e)));
+        if t.num_buckets() > 2 && t.len() * 4 < t.capacity() {
+            t.shrink_to(t.len() * 2, |e| hash_of(hasher, e));
         }
         self.maybe_merge(p, hash, &hash_of);
         Some(entry)
@@ -442,7 +435,7 @@ impl<E> Parts<E> {
 
     /// Splits part `p` in two by its next hash bit, doubling the directory
     /// first if the part already uses all of its bits.
-    fn split(&mut self, p: usize, hash_of: &impl Fn(&DefaultHashBuilder, &E) -> u64) {
+    fn split(&mut self, p: usize, hash_of: &impl Fn(&DefaultHashBuilder, &u32) -> u64) {
         let depth = self.parts[p].depth;
         if depth == self.depth {
             self.dir = self.dir.iter().flat_map(|&x| [x, x]).collect();
@@ -450,14 +443,13 @@ impl<E> Parts<E> {
         }
         let bit = 1u64 << (63 - depth);
         let hasher = &self.hasher;
-        let rehash = |e: &E| inner(hash_of(hasher, e));
-        // Both halves get fresh tables sized to fit: no removed slots left over.
-        let hashed = std::mem::take(&mut self.parts[p].table).into_iter().map(|e| (hash_of(hasher, &e), e));
-        let (high, low): (Vec<_>, Vec<_>) = hashed.partition(|(h, _)| h & bit != 0);
-        let table = |half: Vec<(u64, E)>| {
-            let mut t = HashTable::with_capacity(half.len());
+        let rehash = |e: &u32| hash_of(hasher, e);
+        let hashed = std::mem::take(&mut self.parts[p].table).iter().map(|e| (rehash(&e), e)).collect::<Vec<_>>();
+        let (high, low): (Vec<_>, Vec<_>) = hashed.into_iter().partition(|(h, _)| h & bit != 0);
+        let table = |half: Vec<(u64, u32)>| {
+            let mut t = Buckets::with_capacity(half.len());
             for (h, e) in half {
-                t.insert_unique(inner(h), e, rehash);
+                t.insert_unique(h, e, rehash);
             }
             t
         };
@@ -473,7 +465,7 @@ impl<E> Parts<E> {
     /// Merges part `p` (which covers `hash`) with its buddy, the part that
     /// differs only in its last hash bit, while both are that deep and small
     /// together; then tries again one level up.
-    fn maybe_merge(&mut self, mut p: usize, hash: u64, hash_of: &impl Fn(&DefaultHashBuilder, &E) -> u64) {
+    fn maybe_merge(&mut self, mut p: usize, hash: u64, hash_of: &impl Fn(&DefaultHashBuilder, &u32) -> u64) {
         loop {
             let depth = self.parts[p].depth;
             if depth == 0 {
@@ -485,12 +477,12 @@ impl<E> Parts<E> {
             }
             let (keep, gone) = if prefix(hash, depth) & 1 == 0 { (p, b) } else { (b, p) };
             let hasher = &self.hasher;
-            let rehash = |e: &E| inner(hash_of(hasher, e));
+            let rehash = |e: &u32| hash_of(hasher, e);
             let moved = std::mem::take(&mut self.parts[gone].table);
             let part = &mut self.parts[keep];
             part.depth -= 1;
             part.table.reserve(moved.len(), rehash);
-            for e in moved {
+            for e in moved.iter() {
                 part.table.insert_unique(rehash(&e), e, rehash);
             }
             // Drop the emptied part: the last one takes its number.
@@ -515,22 +507,22 @@ impl<E> Parts<E> {
         &self,
         cursor: u64,
         count: usize,
-        hash_of: impl Fn(&DefaultHashBuilder, &E) -> u64,
-        mut visit: impl FnMut(&E),
+        hash_of: impl Fn(&DefaultHashBuilder, &u32) -> u64,
+        mut visit: impl FnMut(&u32),
     ) -> u64 {
         let mut pos = cursor;
         let mut seen = 0;
         loop {
             let part = &self.parts[self.part_of(pos)];
-            let mut batch: Vec<(u64, &E)> =
-                part.table.iter().map(|e| (hash_of(&self.hasher, e), e)).filter(|(h, _)| *h >= pos).collect();
+            let mut batch: Vec<(u64, u32)> =
+                part.table.iter().map(|e| (hash_of(&self.hasher, &e), e)).filter(|(h, _)| *h >= pos).collect();
             batch.sort_unstable_by_key(|(h, _)| *h);
             let mut i = 0;
             while i < batch.len() {
                 // Never stop inside a run of equal hashes: a resumed cursor would skip the rest.
                 let h = batch[i].0;
                 while i < batch.len() && batch[i].0 == h {
-                    visit(batch[i].1);
+                    visit(&batch[i].1);
                     seen += 1;
                     i += 1;
                 }
@@ -585,7 +577,7 @@ pub(crate) struct Dense<E> {
     /// must mean the same once the index exists.
     hasher: DefaultHashBuilder,
     /// Built when the table outgrows `LINEAR` (and kept).
-    index: Option<Box<Parts<u32>>>,
+    index: Option<Box<Parts>>,
 }
 
 impl<E> Default for Dense<E> {
@@ -857,10 +849,10 @@ mod tests {
         assert_eq!(s.iter().count(), 3);
     }
 
-    impl<E> Parts<E> {
+    impl Parts {
         /// Every part is named by exactly the directory slots of its hash
         /// prefix, and holds only entries with that prefix.
-        fn check(&self, hash_of: impl Fn(&DefaultHashBuilder, &E) -> u64) {
+        fn check(&self, hash_of: impl Fn(&DefaultHashBuilder, &u32) -> u64) {
             assert_eq!(self.dir.len(), 1 << self.depth);
             for (p, part) in self.parts.iter().enumerate() {
                 let slots: Vec<usize> = (0..self.dir.len()).filter(|&s| self.dir[s] as usize == p).collect();
@@ -868,7 +860,7 @@ mod tests {
                 assert_eq!(slots[0] >> (self.depth - part.depth) << (self.depth - part.depth), slots[0]);
                 assert!(slots.windows(2).all(|w| w[1] == w[0] + 1));
                 for e in part.table.iter() {
-                    assert_eq!(self.dir[prefix(hash_of(&self.hasher, e), self.depth)] as usize, p);
+                    assert_eq!(self.dir[prefix(hash_of(&self.hasher, &e), self.depth)] as usize, p);
                 }
                 assert!(part.table.num_buckets() <= PART_BUCKETS);
             }
@@ -884,8 +876,8 @@ mod tests {
         t.0.index.as_ref().unwrap().check(key_hash(&t.0.chunks));
         assert!(t.0.index.as_ref().unwrap().parts.len() > 100);
         // Load stays high: no part table more than twice what its entries need.
-        let buckets: usize = t.0.index.as_ref().unwrap().parts.iter().map(|p| p.table.num_buckets()).sum();
-        assert!(buckets < 50_000 * 2, "{buckets} buckets");
+        let room: usize = t.0.index.as_ref().unwrap().parts.iter().map(|p| p.table.capacity()).sum();
+        assert!(room < 50_000 * 2, "room for {room}");
         for i in (0..50_000).filter(|i| i % 7 != 0) {
             assert!(t.remove(format!("member:{i}").as_bytes()));
         }

@@ -3,7 +3,7 @@
 //!
 //! - Every member lives once, with its score, in a record in an arena of
 //!   fixed-size chunks; a record keeps its number for life, so the index (a
-//!   `Parts<u32>` hashed through the records) never changes when the tree moves
+//!   `Parts` hashed through the records) never changes when the tree moves
 //!   entries around.
 //! - The tree's leaves hold up to `LEAF_CAP` (score, record) pairs in order,
 //!   the scores side by side so a search reads a few cache lines per node and
@@ -471,7 +471,7 @@ impl Tree {
 #[derive(Clone)]
 pub(super) struct Large {
     /// Member -> record number.
-    index: Parts<u32>,
+    index: Parts,
     recs: Recs,
     tree: Tree,
 }

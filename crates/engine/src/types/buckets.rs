@@ -1,0 +1,244 @@
+//! A hash table of `u32` positions in cache-line buckets: twelve one-byte
+//! tags and the twelve positions they stand for. A lookup reads one line of
+//! the table, then the entry a matching tag points at. hashbrown reads its
+//! control group and then, in another line, the slot: one more cache miss
+//! on every lookup once a collection outgrows the cache.
+//!
+//! Full buckets spill into the next ones (linear probing by bucket), and
+//! each bucket counts the entries that had to probe past it (F14's overflow
+//! count), so a lookup stops at the first bucket no entry of its hash ever
+//! passed. The table does not hash positions itself: callers pass each
+//! entry's hash, and a function to rehash entries when it resizes.
+
+const WIDTH: usize = 12;
+/// Entries per bucket, on average, before the table grows: 10 of 12 slots.
+const LOAD: usize = 10;
+
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct Bucket {
+    /// 0 for an empty slot, else a few bits of the entry's hash (`tag`).
+    tags: [u8; WIDTH],
+    /// Entries stored past this bucket whose probe started at or before it.
+    overflow: u32,
+    slots: [u32; WIDTH],
+}
+
+const EMPTY: Bucket = Bucket { tags: [0; WIDTH], overflow: 0, slots: [0; WIDTH] };
+
+/// The bucket index takes the hash's low bits, the tag bits 32..40: both
+/// clear of the top bits, which `Parts` uses to choose the table.
+fn tag(hash: u64) -> u8 {
+    ((hash >> 32) as u8).max(1)
+}
+
+/// A bit per slot whose tag is `t`.
+fn matches(tags: &[u8; WIDTH], t: u8) -> u32 {
+    tags.iter().enumerate().fold(0, |m, (i, &x)| m | (((x == t) as u32) << i))
+}
+
+fn buckets_for(entries: usize) -> usize {
+    if entries == 0 {
+        0
+    } else {
+        entries.div_ceil(LOAD).next_power_of_two()
+    }
+}
+
+#[derive(Clone, Default)]
+pub(crate) struct Buckets {
+    /// A power of two of them, or none.
+    buckets: Vec<Bucket>,
+    len: usize,
+}
+
+impl Buckets {
+    pub(crate) fn with_capacity(entries: usize) -> Self {
+        Buckets { buckets: vec![EMPTY; buckets_for(entries)], len: 0 }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) fn num_buckets(&self) -> usize {
+        self.buckets.len()
+    }
+
+    /// Entries it takes before it grows.
+    pub(crate) fn capacity(&self) -> usize {
+        self.buckets.len() * LOAD
+    }
+
+    fn home(&self, hash: u64) -> usize {
+        hash as usize & (self.buckets.len() - 1)
+    }
+
+    fn next(&self, b: usize) -> usize {
+        (b + 1) & (self.buckets.len() - 1)
+    }
+
+    /// The bucket and slot of the entry `eq` picks among those with `hash`.
+    fn locate(&self, hash: u64, mut eq: impl FnMut(&u32) -> bool) -> Option<(usize, usize)> {
+        if self.buckets.is_empty() {
+            return None;
+        }
+        let t = tag(hash);
+        let mut b = self.home(hash);
+        loop {
+            let bucket = &self.buckets[b];
+            let mut m = matches(&bucket.tags, t);
+            while m != 0 {
+                let i = m.trailing_zeros() as usize;
+                if eq(&bucket.slots[i]) {
+                    return Some((b, i));
+                }
+                m &= m - 1;
+            }
+            if bucket.overflow == 0 {
+                return None;
+            }
+            b = self.next(b);
+        }
+    }
+
+    pub(crate) fn find(&self, hash: u64, eq: impl FnMut(&u32) -> bool) -> Option<&u32> {
+        let (b, i) = self.locate(hash, eq)?;
+        Some(&self.buckets[b].slots[i])
+    }
+
+    pub(crate) fn find_mut(&mut self, hash: u64, eq: impl FnMut(&u32) -> bool) -> Option<&mut u32> {
+        let (b, i) = self.locate(hash, eq)?;
+        Some(&mut self.buckets[b].slots[i])
+    }
+
+    /// Adds an entry that is not in the table, growing it first if full.
+    pub(crate) fn insert_unique(&mut self, hash: u64, entry: u32, hash_of: impl Fn(&u32) -> u64) {
+        if self.len >= self.capacity() {
+            self.resize(buckets_for(self.len + 1).max(2 * self.buckets.len()), &hash_of);
+        }
+        self.place(hash, entry);
+        self.len += 1;
+    }
+
+    /// Puts an entry in the first free slot from its home bucket on; there
+    /// is one, since the table is never full.
+    fn place(&mut self, hash: u64, entry: u32) {
+        let mut b = self.home(hash);
+        loop {
+            let bucket = &mut self.buckets[b];
+            if let Some(i) = bucket.tags.iter().position(|&x| x == 0) {
+                bucket.tags[i] = tag(hash);
+                bucket.slots[i] = entry;
+                return;
+            }
+            bucket.overflow += 1;
+            b = self.next(b);
+        }
+    }
+
+    /// Removes and returns the entry `eq` picks among those with `hash`.
+    pub(crate) fn remove(&mut self, hash: u64, eq: impl FnMut(&u32) -> bool) -> Option<u32> {
+        let (found, i) = self.locate(hash, eq)?;
+        self.buckets[found].tags[i] = 0;
+        let mut b = self.home(hash);
+        while b != found {
+            self.buckets[b].overflow -= 1;
+            b = self.next(b);
+        }
+        self.len -= 1;
+        Some(self.buckets[found].slots[i])
+    }
+
+    /// Makes room for `extra` more entries.
+    pub(crate) fn reserve(&mut self, extra: usize, hash_of: impl Fn(&u32) -> u64) {
+        if self.len + extra > self.capacity() {
+            self.resize(buckets_for(self.len + extra), &hash_of);
+        }
+    }
+
+    /// Gives memory back, keeping room for `entries` (and at least `len`).
+    pub(crate) fn shrink_to(&mut self, entries: usize, hash_of: impl Fn(&u32) -> u64) {
+        let n = buckets_for(entries.max(self.len));
+        if n < self.buckets.len() {
+            self.resize(n, &hash_of);
+        }
+    }
+
+    fn resize(&mut self, buckets: usize, hash_of: &impl Fn(&u32) -> u64) {
+        let old = std::mem::replace(&mut self.buckets, vec![EMPTY; buckets]);
+        for e in entries(&old) {
+            self.place(hash_of(&e), e);
+        }
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        entries(&self.buckets)
+    }
+}
+
+fn entries(buckets: &[Bucket]) -> impl Iterator<Item = u32> + '_ {
+    buckets.iter().flat_map(|b| b.tags.iter().zip(&b.slots).filter(|(&t, _)| t != 0).map(|(_, &s)| s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    /// Few distinct hashes, so tags collide, probes spill and overflow
+    /// counts matter; checked against a map after every step.
+    #[test]
+    fn agrees_with_a_map() {
+        assert_eq!(std::mem::size_of::<Bucket>(), 64);
+        let hash_of = |e: &u32| (*e as u64 % 97).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut t = Buckets::default();
+        let mut model: HashMap<u32, ()> = HashMap::new();
+        let mut x: u64 = 7;
+        for step in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let e = (x % 3000) as u32;
+            let h = hash_of(&e);
+            let found = t.find(h, |&s| s == e).copied();
+            assert_eq!(found.is_some(), model.contains_key(&e), "step {step}");
+            match (found, x % 7 < 4) {
+                (None, true) => {
+                    t.insert_unique(h, e, hash_of);
+                    model.insert(e, ());
+                }
+                (Some(_), false) => {
+                    assert_eq!(t.remove(h, |&s| s == e), Some(e));
+                    model.remove(&e);
+                    if step % 5 == 0 {
+                        t.shrink_to(t.len() * 2, hash_of);
+                    }
+                }
+                _ => {}
+            }
+            assert_eq!(t.len(), model.len());
+            assert!(t.len() <= t.capacity());
+        }
+        let mut all: Vec<u32> = t.iter().collect();
+        all.sort_unstable();
+        let mut want: Vec<u32> = model.keys().copied().collect();
+        want.sort_unstable();
+        assert_eq!(all, want);
+        // Every overflow count is what the entries' probes imply.
+        let n = t.num_buckets();
+        let mut overflow = vec![0u32; n];
+        for (b, bucket) in t.buckets.iter().enumerate() {
+            for (&tg, e) in bucket.tags.iter().zip(&bucket.slots) {
+                if tg != 0 {
+                    let mut p = hash_of(e) as usize & (n - 1);
+                    while p != b {
+                        overflow[p] += 1;
+                        p = (p + 1) & (n - 1);
+                    }
+                }
+            }
+        }
+        assert_eq!(overflow, t.buckets.iter().map(|b| b.overflow).collect::<Vec<_>>());
+    }
+}
