@@ -7,6 +7,7 @@
 mod alloc;
 pub mod args;
 pub mod bitmaps;
+mod buckets;
 pub mod db;
 pub mod dump;
 pub mod geo;

@@ -7,34 +7,26 @@
 //! grows: a position in hash space, below which every key was returned.
 //!
 //! A segment keeps its keys and values packed in a `Vec` and finds them
-//! through a `hashbrown` table of positions. Slots in the table itself would
-//! make every empty bucket cost a whole key and entry; with a uniform hash
-//! all segments fill and split in step, so the table would sit half empty
-//! right after each round of splits. An empty position costs 3 bytes (its
-//! `u16` and hashbrown's control byte).
+//! through a `Buckets` table of `u16` positions (a lookup reads one line of
+//! it, then the entry). Slots in the table itself would make every empty
+//! bucket cost a whole key and entry; with a uniform hash all segments fill
+//! and split in step, so the table would sit half empty right after each
+//! round of splits. An empty position costs 3.2 bytes (its `u16` and tag).
 
 use crate::alloc::size_class;
+use crate::buckets::Buckets16;
 use crate::key::TableKey;
 use bytes::Bytes;
-use hashbrown::{DefaultHashBuilder, HashTable};
+use hashbrown::DefaultHashBuilder;
 use std::hash::BuildHasher;
 
-/// A segment splits when it holds this many keys: what a 1024-bucket
-/// position table holds at its maximum load (7/8), and 896 keyspace entries
-/// (72 bytes) fill jemalloc's 64 KiB size class.
+/// A segment splits when it holds this many keys: 896 keyspace entries (72
+/// bytes) fill jemalloc's 64 KiB size class; a 64-line position table holds
+/// up to 1024.
 const SEGMENT_MAX: usize = 896;
 /// SCAN positions are the top `POS_BITS` bits of a key's hash.
 pub const POS_BITS: u32 = 54;
 pub const POS_END: u64 = 1 << POS_BITS;
-
-/// The hash a segment's `hashbrown` table sees. Segments are picked by the
-/// top bits of the hash, and hashbrown takes its 7-bit control tag from the
-/// top bits too: unmixed, every key of a segment would share one tag and each
-/// probe would compare keys in full. Rotating keeps the tag and the bucket
-/// index (low bits) clear of the bits that chose the segment.
-fn inner(hash: u64) -> u64 {
-    hash.rotate_left(32)
-}
 
 /// The one body of `scan` and `scan_mut`, which differ only in borrowing.
 macro_rules! scan_body {
@@ -81,13 +73,13 @@ macro_rules! scan_body {
 struct Segment<V, K> {
     depth: u32,
     /// Where each key is in `entries`, found by its hash.
-    index: HashTable<u16>,
+    index: Buckets16,
     entries: Vec<(K, V)>,
 }
 
 impl<V, K: TableKey> Segment<V, K> {
     fn new(depth: u32, items: Vec<(K, V)>, hasher: &DefaultHashBuilder) -> Self {
-        let mut seg = Segment { depth, index: HashTable::with_capacity(items.len()), entries: Vec::new() };
+        let mut seg = Segment { depth, index: Buckets16::with_capacity(items.len()), entries: Vec::new() };
         seg.entries.reserve_exact(seg.room_for(items.len()));
         for item in items {
             let h = hasher.hash_one(item.0.as_ref());
@@ -106,7 +98,7 @@ impl<V, K: TableKey> Segment<V, K> {
 
     fn find(&self, h: u64, key: &[u8]) -> Option<usize> {
         let entries = &self.entries;
-        self.index.find(inner(h), |&i| entries[i as usize].0.as_ref() == key).map(|&i| i as usize)
+        self.index.find(h, |&i| entries[i as usize].0.as_ref() == key).map(|&i| i as usize)
     }
 
     fn push(&mut self, h: u64, item: (K, V), hasher: &DefaultHashBuilder) {
@@ -116,17 +108,17 @@ impl<V, K: TableKey> Segment<V, K> {
         let i = self.entries.len() as u16;
         self.entries.push(item);
         let entries = &self.entries;
-        self.index.insert_unique(inner(h), i, |&j| inner(hasher.hash_one(entries[j as usize].0.as_ref())));
+        self.index.insert_unique(h, i, |&j| hasher.hash_one(entries[j as usize].0.as_ref()));
     }
 
     /// Removes entry `i` (of hash `h`): the last entry moves into its place.
     fn remove_at(&mut self, h: u64, i: usize, hasher: &DefaultHashBuilder) -> (K, V) {
-        self.index.find_entry(inner(h), |&j| j as usize == i).expect("entry is indexed").remove();
+        self.index.remove(h, |&j| j as usize == i).expect("entry is indexed");
         let item = self.entries.swap_remove(i);
         if i < self.entries.len() {
             let moved = hasher.hash_one(self.entries[i].0.as_ref());
             let last = self.entries.len() as u16;
-            *self.index.find_mut(inner(moved), |&j| j == last).expect("moved entry is indexed") = i as u16;
+            *self.index.find_mut(moved, |&j| j == last).expect("moved entry is indexed") = i as u16;
         }
         if self.entries.len() < self.entries.capacity() / 2 {
             self.entries.shrink_to(self.entries.len() + self.entries.len() / 4);
@@ -157,7 +149,7 @@ impl<V, K: TableKey> KeyTable<V, K> {
             hasher: DefaultHashBuilder::default(),
             dir: vec![0],
             global_depth: 0,
-            segments: vec![Segment { depth: 0, index: HashTable::new(), entries: Vec::new() }],
+            segments: vec![Segment { depth: 0, index: Buckets16::default(), entries: Vec::new() }],
             len: 0,
         }
     }

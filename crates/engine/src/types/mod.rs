@@ -3,7 +3,6 @@
 //! OBJECT ENCODING shows; the command families (`lists.rs`, `hashes.rs`,
 //! `sets.rs`, `zsets.rs`) drive them.
 
-mod buckets;
 pub mod geohash;
 pub mod hash;
 pub mod hll;

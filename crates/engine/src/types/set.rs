@@ -3,7 +3,7 @@
 //! integer and there are at most `set-max-intset-entries` of them, else a
 //! `hashtable`. The switch is one-way, as in Redis.
 
-use super::buckets::Buckets;
+use crate::buckets::Buckets32 as Buckets;
 use bytes::Bytes;
 use hashbrown::DefaultHashBuilder;
 use std::fmt;

@@ -1,8 +1,9 @@
-//! A hash table of `u32` positions in cache-line buckets: twelve one-byte
-//! tags and the twelve positions they stand for. A lookup reads one line of
-//! the table, then the entry a matching tag points at. hashbrown reads its
+//! A hash table of small positions (into an array of entries kept
+//! elsewhere) in cache-line buckets: one-byte tags and the positions they
+//! stand for, twelve `u32`s or twenty `u16`s a line. A lookup reads one line
+//! of the table, then the entry a matching tag points at. hashbrown reads its
 //! control group and then, in another line, the slot: one more cache miss
-//! on every lookup once a collection outgrows the cache.
+//! on every lookup once a table outgrows the cache.
 //!
 //! Full buckets spill into the next ones (linear probing by bucket), and
 //! each bucket counts the entries that had to probe past it (F14's overflow
@@ -10,21 +11,40 @@
 //! passed. The table does not hash positions itself: callers pass each
 //! entry's hash, and a function to rehash entries when it resizes.
 
-const WIDTH: usize = 12;
-/// Entries per bucket, on average, before the table grows: 10 of 12 slots.
-const LOAD: usize = 10;
+/// A position type, and how many fit a line beside their tags.
+pub(crate) trait Pos: Copy + PartialEq {
+    const ZERO: Self;
+}
+
+impl Pos for u16 {
+    const ZERO: u16 = 0;
+}
+
+impl Pos for u32 {
+    const ZERO: u32 = 0;
+}
+
+/// Index of `u32` positions (the large sets, hashes and sorted sets).
+pub(crate) type Buckets32 = Buckets<u32, 12>;
+/// Index of `u16` positions (the key table's segments).
+pub(crate) type Buckets16 = Buckets<u16, 20>;
 
 #[derive(Clone, Copy)]
 #[repr(C, align(64))]
-struct Bucket {
+struct Bucket<T, const W: usize> {
     /// 0 for an empty slot, else a few bits of the entry's hash (`tag`).
-    tags: [u8; WIDTH],
-    /// Entries stored past this bucket whose probe started at or before it.
-    overflow: u32,
-    slots: [u32; WIDTH],
+    tags: [u8; W],
+    /// Entries stored past this bucket whose probe started at or before it
+    /// (at most the table's length, which its users keep far below 2^16).
+    overflow: u16,
+    slots: [T; W],
 }
 
-const EMPTY: Bucket = Bucket { tags: [0; WIDTH], overflow: 0, slots: [0; WIDTH] };
+impl<T: Pos, const W: usize> Bucket<T, W> {
+    const EMPTY: Self = Bucket { tags: [0; W], overflow: 0, slots: [T::ZERO; W] };
+    /// Entries per bucket, on average, before the table grows: 5/6 of the slots.
+    const LOAD: usize = W * 5 / 6;
+}
 
 /// The bucket index takes the hash's low bits, the tag bits 32..40: both
 /// clear of the top bits, which `Parts` uses to choose the table.
@@ -33,28 +53,34 @@ fn tag(hash: u64) -> u8 {
 }
 
 /// A bit per slot whose tag is `t`.
-fn matches(tags: &[u8; WIDTH], t: u8) -> u32 {
+fn matches<const W: usize>(tags: &[u8; W], t: u8) -> u32 {
     tags.iter().enumerate().fold(0, |m, (i, &x)| m | (((x == t) as u32) << i))
 }
 
-fn buckets_for(entries: usize) -> usize {
-    if entries == 0 {
-        0
-    } else {
-        entries.div_ceil(LOAD).next_power_of_two()
-    }
-}
-
-#[derive(Clone, Default)]
-pub(crate) struct Buckets {
+#[derive(Clone)]
+pub(crate) struct Buckets<T, const W: usize> {
     /// A power of two of them, or none.
-    buckets: Vec<Bucket>,
+    buckets: Vec<Bucket<T, W>>,
     len: usize,
 }
 
-impl Buckets {
+impl<T, const W: usize> Default for Buckets<T, W> {
+    fn default() -> Self {
+        Buckets { buckets: Vec::new(), len: 0 }
+    }
+}
+
+impl<T: Pos, const W: usize> Buckets<T, W> {
+    fn buckets_for(entries: usize) -> usize {
+        if entries == 0 {
+            0
+        } else {
+            entries.div_ceil(Bucket::<T, W>::LOAD).next_power_of_two()
+        }
+    }
+
     pub(crate) fn with_capacity(entries: usize) -> Self {
-        Buckets { buckets: vec![EMPTY; buckets_for(entries)], len: 0 }
+        Buckets { buckets: vec![Bucket::EMPTY; Self::buckets_for(entries)], len: 0 }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -67,7 +93,7 @@ impl Buckets {
 
     /// Entries it takes before it grows.
     pub(crate) fn capacity(&self) -> usize {
-        self.buckets.len() * LOAD
+        self.buckets.len() * Bucket::<T, W>::LOAD
     }
 
     fn home(&self, hash: u64) -> usize {
@@ -79,7 +105,7 @@ impl Buckets {
     }
 
     /// The bucket and slot of the entry `eq` picks among those with `hash`.
-    fn locate(&self, hash: u64, mut eq: impl FnMut(&u32) -> bool) -> Option<(usize, usize)> {
+    fn locate(&self, hash: u64, mut eq: impl FnMut(&T) -> bool) -> Option<(usize, usize)> {
         if self.buckets.is_empty() {
             return None;
         }
@@ -102,20 +128,20 @@ impl Buckets {
         }
     }
 
-    pub(crate) fn find(&self, hash: u64, eq: impl FnMut(&u32) -> bool) -> Option<&u32> {
+    pub(crate) fn find(&self, hash: u64, eq: impl FnMut(&T) -> bool) -> Option<&T> {
         let (b, i) = self.locate(hash, eq)?;
         Some(&self.buckets[b].slots[i])
     }
 
-    pub(crate) fn find_mut(&mut self, hash: u64, eq: impl FnMut(&u32) -> bool) -> Option<&mut u32> {
+    pub(crate) fn find_mut(&mut self, hash: u64, eq: impl FnMut(&T) -> bool) -> Option<&mut T> {
         let (b, i) = self.locate(hash, eq)?;
         Some(&mut self.buckets[b].slots[i])
     }
 
     /// Adds an entry that is not in the table, growing it first if full.
-    pub(crate) fn insert_unique(&mut self, hash: u64, entry: u32, hash_of: impl Fn(&u32) -> u64) {
+    pub(crate) fn insert_unique(&mut self, hash: u64, entry: T, hash_of: impl Fn(&T) -> u64) {
         if self.len >= self.capacity() {
-            self.resize(buckets_for(self.len + 1).max(2 * self.buckets.len()), &hash_of);
+            self.resize(Self::buckets_for(self.len + 1).max(2 * self.buckets.len()), &hash_of);
         }
         self.place(hash, entry);
         self.len += 1;
@@ -123,7 +149,7 @@ impl Buckets {
 
     /// Puts an entry in the first free slot from its home bucket on; there
     /// is one, since the table is never full.
-    fn place(&mut self, hash: u64, entry: u32) {
+    fn place(&mut self, hash: u64, entry: T) {
         let mut b = self.home(hash);
         loop {
             let bucket = &mut self.buckets[b];
@@ -138,7 +164,7 @@ impl Buckets {
     }
 
     /// Removes and returns the entry `eq` picks among those with `hash`.
-    pub(crate) fn remove(&mut self, hash: u64, eq: impl FnMut(&u32) -> bool) -> Option<u32> {
+    pub(crate) fn remove(&mut self, hash: u64, eq: impl FnMut(&T) -> bool) -> Option<T> {
         let (found, i) = self.locate(hash, eq)?;
         self.buckets[found].tags[i] = 0;
         let mut b = self.home(hash);
@@ -151,33 +177,33 @@ impl Buckets {
     }
 
     /// Makes room for `extra` more entries.
-    pub(crate) fn reserve(&mut self, extra: usize, hash_of: impl Fn(&u32) -> u64) {
+    pub(crate) fn reserve(&mut self, extra: usize, hash_of: impl Fn(&T) -> u64) {
         if self.len + extra > self.capacity() {
-            self.resize(buckets_for(self.len + extra), &hash_of);
+            self.resize(Self::buckets_for(self.len + extra), &hash_of);
         }
     }
 
     /// Gives memory back, keeping room for `entries` (and at least `len`).
-    pub(crate) fn shrink_to(&mut self, entries: usize, hash_of: impl Fn(&u32) -> u64) {
-        let n = buckets_for(entries.max(self.len));
+    pub(crate) fn shrink_to(&mut self, entries: usize, hash_of: impl Fn(&T) -> u64) {
+        let n = Self::buckets_for(entries.max(self.len));
         if n < self.buckets.len() {
             self.resize(n, &hash_of);
         }
     }
 
-    fn resize(&mut self, buckets: usize, hash_of: &impl Fn(&u32) -> u64) {
-        let old = std::mem::replace(&mut self.buckets, vec![EMPTY; buckets]);
+    fn resize(&mut self, buckets: usize, hash_of: &impl Fn(&T) -> u64) {
+        let old = std::mem::replace(&mut self.buckets, vec![Bucket::EMPTY; buckets]);
         for e in entries(&old) {
             self.place(hash_of(&e), e);
         }
     }
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = T> + '_ {
         entries(&self.buckets)
     }
 }
 
-fn entries(buckets: &[Bucket]) -> impl Iterator<Item = u32> + '_ {
+fn entries<T: Pos, const W: usize>(buckets: &[Bucket<T, W>]) -> impl Iterator<Item = T> + '_ {
     buckets.iter().flat_map(|b| b.tags.iter().zip(&b.slots).filter(|(&t, _)| t != 0).map(|(_, &s)| s))
 }
 
@@ -188,18 +214,20 @@ mod tests {
 
     /// Few distinct hashes, so tags collide, probes spill and overflow
     /// counts matter; checked against a map after every step.
-    #[test]
-    fn agrees_with_a_map() {
-        assert_eq!(std::mem::size_of::<Bucket>(), 64);
-        let hash_of = |e: &u32| (*e as u64 % 97).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let mut t = Buckets::default();
-        let mut model: HashMap<u32, ()> = HashMap::new();
+    fn agrees_with_a_map<
+        T: Pos + Into<u64> + TryFrom<u64> + std::hash::Hash + Eq + Ord + std::fmt::Debug,
+        const W: usize,
+    >() {
+        assert_eq!(std::mem::size_of::<Bucket<T, W>>(), 64);
+        let hash_of = |e: &T| ((*e).into() % 97).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut t = Buckets::<T, W>::default();
+        let mut model: HashMap<T, ()> = HashMap::new();
         let mut x: u64 = 7;
         for step in 0..200_000 {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            let e = (x % 3000) as u32;
+            let Ok(e) = T::try_from(x % 3000) else { unreachable!() };
             let h = hash_of(&e);
             let found = t.find(h, |&s| s == e).copied();
             assert_eq!(found.is_some(), model.contains_key(&e), "step {step}");
@@ -220,14 +248,14 @@ mod tests {
             assert_eq!(t.len(), model.len());
             assert!(t.len() <= t.capacity());
         }
-        let mut all: Vec<u32> = t.iter().collect();
+        let mut all: Vec<T> = t.iter().collect();
         all.sort_unstable();
-        let mut want: Vec<u32> = model.keys().copied().collect();
+        let mut want: Vec<T> = model.keys().copied().collect();
         want.sort_unstable();
         assert_eq!(all, want);
         // Every overflow count is what the entries' probes imply.
         let n = t.num_buckets();
-        let mut overflow = vec![0u32; n];
+        let mut overflow = vec![0u16; n];
         for (b, bucket) in t.buckets.iter().enumerate() {
             for (&tg, e) in bucket.tags.iter().zip(&bucket.slots) {
                 if tg != 0 {
@@ -240,5 +268,11 @@ mod tests {
             }
         }
         assert_eq!(overflow, t.buckets.iter().map(|b| b.overflow).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn both_widths_agree_with_a_map() {
+        agrees_with_a_map::<u32, 12>();
+        agrees_with_a_map::<u16, 20>();
     }
 }
