@@ -59,6 +59,27 @@ SCRIPTS = {
         (1, ("LMOVE", KEYS[2], KEYS[3], "LEFT", "RIGHT")),
         (0, ("MULTI",)), (0, ("SET", KEYS[5], "ran")), (0, ("EXEC",)), (0, ("GET", KEYS[5])),
     ],
+    # Writes whose reply does not show that they changed nothing.
+    "unchanged_writes_keep_watch": [
+        (0, ("ZADD", KEYS[0], "1", "m")), (0, ("GEOADD", KEYS[1], "13.361389", "38.115556", "p")),
+        (0, ("SET", KEYS[2], "v")), (0, ("WATCH", *KEYS)), (1, ("ZADD", KEYS[0], "1", "m")),
+        (1, ("ZADD", KEYS[0], "XX", "GT", "0", "m")), (1, ("ZADD", KEYS[0], "CH", "1", "m")),
+        (1, ("ZINCRBY", KEYS[0], "0", "m")), (1, ("ZADD", KEYS[0], "INCR", "0", "m")),
+        (1, ("GEOADD", KEYS[1], "13.361389", "38.115556", "p")), (1, ("RENAME", KEYS[2], KEYS[2])),
+        (1, ("SINTERSTORE", KEYS[3], "nokey:1", "nokey:2")), (1, ("SUNIONSTORE", KEYS[4], KEYS[5])),
+        (1, ("ZUNIONSTORE", KEYS[3], "1", KEYS[5])), (1, ("ZRANGESTORE", KEYS[4], KEYS[5], "0", "-1")),
+        (1, ("BITOP", "OR", KEYS[5], KEYS[3], KEYS[4])), (1, ("SORT", KEYS[5], "STORE", KEYS[3])),
+        (1, ("GEOSEARCHSTORE", KEYS[4], KEYS[1], "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km")),
+        (0, ("MULTI",)), (0, ("SET", KEYS[5], "ran")), (0, ("EXEC",)), (0, ("GET", KEYS[5])),
+    ],
+    "store_of_nothing_over_a_key_aborts": [
+        (0, ("SET", KEYS[3], "v")), (0, ("WATCH", KEYS[3])), (1, ("SINTERSTORE", KEYS[3], "nokey:1", KEYS[5])),
+        (0, ("MULTI",)), (0, ("SET", KEYS[5], "ran")), (0, ("EXEC",)), (0, ("EXISTS", KEYS[3], KEYS[5])),
+    ],
+    "zadd_of_a_new_score_aborts": [
+        (0, ("ZADD", KEYS[0], "1", "m")), (0, ("WATCH", KEYS[0])), (1, ("ZADD", KEYS[0], "2", "m")),
+        (0, ("MULTI",)), (0, ("ZSCORE", KEYS[0], "m")), (0, ("EXEC",)),
+    ],
     "real_change_after_noop_aborts": [
         (0, ("SADD", KEYS[0], "a")), (0, ("WATCH", KEYS[0])), (1, ("SADD", KEYS[0], "a")),
         (1, ("SADD", KEYS[0], "b")), (0, ("MULTI",)), (0, ("SCARD", KEYS[0])), (0, ("EXEC",)),

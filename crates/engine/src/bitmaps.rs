@@ -301,7 +301,7 @@ pub fn bitop(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let maxlen = srcs.iter().map(|s| s.len()).max().unwrap_or(0);
     let dest = &args[2];
     if maxlen == 0 {
-        ctx.db().remove(dest);
+        ctx.unchanged = ctx.db().remove(dest).is_none();
         return Reply::Int(0);
     }
     // Shorter strings count as zero-padded to the longest.

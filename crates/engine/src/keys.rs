@@ -158,6 +158,7 @@ fn rename_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> Reply {
         return err(NO_SUCH_KEY);
     }
     if src == dst {
+        ctx.unchanged = true;
         return if nx { Reply::Int(0) } else { Reply::Ok };
     }
     if nx && ctx.db().contains(dst, now) {

@@ -48,6 +48,17 @@ pub struct Ctx<'a> {
     pub data: &'a mut ShardData,
     pub db: usize,
     pub now: u64,
+    /// Set by a write that changed nothing where its reply does not say so
+    /// (ZADD of the scores members have, RENAME of a key to itself, a
+    /// *STORE of nothing to a missing key): as in Redis, it is not a
+    /// modification for WATCH.
+    pub unchanged: bool,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(data: &'a mut ShardData, db: usize, now: u64) -> Self {
+        Ctx { data, db, now, unchanged: false }
+    }
 }
 
 impl Ctx<'_> {
@@ -100,11 +111,12 @@ impl Ctx<'_> {
 
     /// Stores a whole collection under `key` (replacing whatever was there and
     /// its TTL), or deletes the key when the collection is empty: what the
-    /// *STORE commands do with their destination.
+    /// *STORE commands do with their destination (storing nothing where
+    /// nothing was changes nothing).
     pub fn store<T: Collection>(&mut self, key: &[u8], value: T) {
         let db = &mut self.data.dbs[self.db];
         if value.is_empty() {
-            db.remove(key);
+            self.unchanged = db.remove(key).is_none();
         } else {
             db.set(key, value.into_value(), 0);
         }

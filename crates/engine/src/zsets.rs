@@ -375,6 +375,8 @@ fn add_generic(ctx: &mut Ctx, args: &[Bytes], mut incr: bool) -> Result<Reply, R
             }
         }
     }
+    // Scores already as asked are no modification (for WATCH), as in Redis.
+    ctx.unchanged = added + updated == 0;
     Ok(match (incr, processed) {
         (true, 0) => nothing,
         (true, _) => Reply::Double(last),

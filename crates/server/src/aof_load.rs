@@ -319,12 +319,12 @@ fn apply(data: &mut ShardData, db: &mut usize, args: &[Bytes]) -> Result<(), Str
         }
         // Logged only when its keys (BY/GET patterns too) were on this shard: it replays here.
         "sort" => {
-            engine::sort::sort(&mut Ctx { data, db: *db, now: 0 }, args);
+            engine::sort::sort(&mut Ctx::new(data, *db, 0), args);
         }
         _ => match commands::lookup(&args[0]).map(|c| (c, c.exec)) {
             Some((cmd, Exec::Keyed(handler))) if cmd.arity_ok(args.len()) => {
                 // The clock stands still at 0: nothing expires during replay.
-                handler(&mut Ctx { data, db: *db, now: 0 }, args);
+                handler(&mut Ctx::new(data, *db, 0), args);
             }
             _ => return Err(format!("Unknown command '{name}' reading the append only file")),
         },

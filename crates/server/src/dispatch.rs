@@ -92,9 +92,11 @@ pub type Replies = Vec<(usize, Reply)>;
 /// whole batch: it runs within microseconds, expiry works in milliseconds).
 fn exec(shard: &Shard, item: &Item, now: u64) -> Reply {
     shard.stats.commands.set(shard.stats.commands.get() + 1);
-    let reply = {
+    let (reply, said_unchanged) = {
         let mut data = shard.data.borrow_mut();
-        let reply = (item.handler)(&mut Ctx { data: &mut data, db: item.db, now }, &item.args);
+        let mut ctx = Ctx::new(&mut data, item.db, now);
+        let reply = (item.handler)(&mut ctx, &item.args);
+        let said_unchanged = ctx.unchanged;
         if item.mode == Mode::Write || item.cmd.has(commands::MAY_REPLICATE) {
             if let Some(aof) = shard.aof.borrow_mut().as_mut() {
                 aof.record(&mut data, Some(item.db), |out| {
@@ -102,15 +104,16 @@ fn exec(shard: &Shard, item: &Item, now: u64) -> Reply {
                 });
             }
         }
-        reply
+        (reply, said_unchanged)
     };
     if item.mode == Mode::Write && !reply.is_error() {
         crate::snapshot::note_write();
     }
-    // A write that did not fail may have changed its keys, unless its reply says it did not
-    // (otherwise erring towards failing a WATCH).
+    // A write that did not fail may have changed its keys, unless it or its reply says it did
+    // not (otherwise erring towards failing a WATCH).
     if item.mode == Mode::Write
         && !reply.is_error()
+        && !said_unchanged
         && !unchanged(item.cmd, &reply)
         && !shard.watches.borrow().is_empty()
     {
@@ -250,8 +253,8 @@ async fn run_multi_shard(
 }
 
 /// Runs a keyed command over the copies of its keys, then writes them back
-/// (unless its reply says it changed nothing: then nothing is logged and no
-/// WATCH is touched, as for a command on one shard).
+/// (unless it or its reply says it changed nothing: then nothing is logged
+/// and no WATCH is touched, as for a command on one shard).
 fn run_on_copies(
     shard: &Shard,
     cmd: &Command,
@@ -262,11 +265,13 @@ fn run_on_copies(
     mode: Mode,
 ) -> Reply {
     shard.stats.commands.set(shard.stats.commands.get() + 1);
-    let reply = handler(&mut Ctx { data: &mut copies.scratch, db, now: now_ms() }, args);
+    let mut ctx = Ctx::new(&mut copies.scratch, db, now_ms());
+    let reply = handler(&mut ctx, args);
+    let said_unchanged = ctx.unchanged;
     if mode == Mode::Write && !reply.is_error() {
         crate::snapshot::note_write();
     }
-    if unchanged(cmd, &reply) {
+    if said_unchanged || unchanged(cmd, &reply) {
         copies.release_unchanged(shard);
     } else {
         copies.write_back_and_release(shard);

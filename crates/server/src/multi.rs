@@ -119,7 +119,7 @@ pub async fn exec(shard: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> Reply 
     for (cmd, args) in commands.into_iter().zip(queue.commands) {
         shard.stats.commands.set(shard.stats.commands.get() + 1);
         replies.push(match cmd.exec {
-            Exec::Keyed(h) => h(&mut Ctx { data: &mut locked.scratch, db: client.db, now: now_ms() }, &args),
+            Exec::Keyed(h) => h(&mut Ctx::new(&mut locked.scratch, client.db, now_ms()), &args),
             Exec::Conn(f) => f(shard, client, &args),
             Exec::Server(_) if cmd.find_keys.is_some() => {
                 crate::sort::sort_in_transaction(shard, &mut locked, client.db, &args).await

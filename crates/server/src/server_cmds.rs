@@ -43,7 +43,7 @@ async fn on_all_dbs<T: Send + 'static>(
     let db = client.db;
     on_keyspace(shard, client, Mode::Read, move |s| {
         let mut data = s.data.borrow_mut();
-        f(&mut Ctx { data: &mut data, db, now: now_ms() })
+        f(&mut Ctx::new(&mut data, db, now_ms()))
     })
     .await
 }
@@ -97,7 +97,7 @@ pub async fn scan(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> Rep
     let filter = ScanFilter { pattern, type_name };
     let (next, keys) = call_behind_keyspace(shard, client, target, move |s| {
         let mut data = s.data.borrow_mut();
-        scan_page(&mut Ctx { data: &mut data, db, now: now_ms() }, pos, count, &filter)
+        scan_page(&mut Ctx::new(&mut data, db, now_ms()), pos, count, &filter)
     })
     .await;
     let next_cursor = match next {
@@ -116,7 +116,7 @@ pub async fn randomkey(shard: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> R
         let target = (start + k) % shards;
         let found = call_behind_keyspace(shard, client, target, move |s| {
             let mut data = s.data.borrow_mut();
-            random_key(&mut Ctx { data: &mut data, db, now: now_ms() })
+            random_key(&mut Ctx::new(&mut data, db, now_ms()))
         })
         .await;
         if let Some(key) = found {

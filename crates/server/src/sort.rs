@@ -133,7 +133,7 @@ pub async fn sort_in_transaction(shard: &Rc<Shard>, locked: &mut Locked, db: usi
         Err(e) => return e,
     };
     let now = now_ms();
-    let loaded = esort::load(&mut Ctx { data: &mut locked.scratch, db, now }, &args[1], &spec);
+    let loaded = esort::load(&mut Ctx::new(&mut locked.scratch, db, now), &args[1], &spec);
     let mut loaded = match loaded {
         Ok(l) => l,
         Err(e) => return e,
@@ -154,7 +154,7 @@ pub async fn sort_in_transaction(shard: &Rc<Shard>, locked: &mut Locked, db: usi
     let values = loaded.output(&spec, &mut get_lookup);
     match &spec.store {
         None => esort::reply(values),
-        Some(dest) => esort::store_list(&mut Ctx { data: &mut locked.scratch, db, now }, dest, values),
+        Some(dest) => esort::store_list(&mut Ctx::new(&mut locked.scratch, db, now), dest, values),
     }
 }
 
