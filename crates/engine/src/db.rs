@@ -24,15 +24,32 @@ pub struct Db {
     deadlines: BinaryHeap<Reverse<(u64, CompactKey)>>,
     /// Keys that currently have a TTL.
     volatile: usize,
-    /// Keys removed because their TTL passed (INFO's `expired_keys`).
-    pub expired: u64,
-    /// With an AOF, keys removed because their TTL passed are kept here until
-    /// logged as DEL: replay runs without expiring anything, so the log must
-    /// say when each key went away.
-    expired_keys: Option<Vec<CompactKey>>,
+    /// Keys removed because their TTL passed.
+    pub expired: Expired,
     /// The epoch new and serialised entries get (see the module's doc).
     epoch: bool,
     snapshot: Option<Box<Snapshot>>,
+}
+
+/// Keys removed because their TTL passed: a field of its own so it can be
+/// updated while the key table is borrowed.
+#[derive(Default)]
+pub struct Expired {
+    /// INFO's `expired_keys`.
+    pub count: u64,
+    /// With an AOF, the keys themselves until logged as DEL: replay runs
+    /// without expiring anything, so the log must say when each key went away.
+    log: Option<Vec<CompactKey>>,
+}
+
+impl Expired {
+    /// Counts a key gone because its TTL passed, and keeps it for the AOF's DEL.
+    fn note(&mut self, key: impl FnOnce() -> CompactKey) {
+        self.count += 1;
+        if let Some(log) = &mut self.log {
+            log.push(key());
+        }
+    }
 }
 
 /// Whether a snapshot still has to serialise entry `e`, at SCAN position `pos`.
@@ -76,13 +93,8 @@ impl Db {
         let mut expired = None;
         let found = self.keys.get_live(key, |e| e.is_expired(now), &mut expired);
         if expired.is_some() {
-            // Only reached when `found` is None, so the table is free to update.
-            // (Field by field, not `count_expired`: `found` still borrows the table.)
             self.volatile -= 1;
-            self.expired += 1;
-            if let Some(log) = &mut self.expired_keys {
-                log.push(CompactKey::new(key));
-            }
+            self.expired.note(|| CompactKey::new(key));
         }
         match (found, self.snapshot.as_deref_mut()) {
             // The caller may change it: a snapshot that still needs it takes it first.
@@ -111,15 +123,7 @@ impl Db {
     /// lookup would have found it.
     pub fn overwrite(&mut self, key: &[u8], value: Value, expire_at: u64, now: u64) {
         if self.store(key, value, expire_at).is_some_and(|old| old.is_expired(now)) {
-            self.count_expired(|| CompactKey::new(key));
-        }
-    }
-
-    /// Counts a key gone because its TTL passed, and keeps it for the AOF's DEL.
-    fn count_expired(&mut self, key: impl FnOnce() -> CompactKey) {
-        self.expired += 1;
-        if let Some(log) = &mut self.expired_keys {
-            log.push(key());
+            self.expired.note(|| CompactKey::new(key));
         }
     }
 
@@ -266,7 +270,7 @@ impl Db {
             if matches!(self.keys.get(&key), Some(e) if e.expire_at() == at) {
                 self.remove(&key);
                 removed += 1;
-                self.count_expired(|| key);
+                self.expired.note(|| key);
             }
         }
         let more = matches!(self.deadlines.peek(), Some(Reverse((at, _))) if *at <= now);
@@ -300,7 +304,7 @@ impl Db {
             }
             let k = k.clone();
             self.remove(&k);
-            self.count_expired(|| k);
+            self.expired.note(|| k);
         }
         None
     }
@@ -308,26 +312,27 @@ impl Db {
     pub fn clear(&mut self) {
         // A snapshot in progress takes the rest of the keys first (a stall, but a rare one).
         while !self.snapshot_step(usize::MAX) {}
-        let log = self.expired_keys.take().map(|_| Vec::new());
+        // Keys expired but not yet logged need no DEL: the flush is logged after them.
+        let expired = Expired { count: self.expired.count, log: self.expired.log.take().map(|_| Vec::new()) };
         let snapshot = self.snapshot.take();
-        *self = Db { expired: self.expired, expired_keys: log, epoch: self.epoch, snapshot, ..Db::default() };
+        *self = Db { expired, epoch: self.epoch, snapshot, ..Db::default() };
     }
 
     /// Starts (true) or stops keeping the keys that expire for the AOF.
     pub fn keep_expired_keys(&mut self, on: bool) {
-        self.expired_keys = on.then(Vec::new);
+        self.expired.log = on.then(Vec::new);
     }
 
     /// Hands over the keys expired since the last call, in order.
     pub fn take_expired_keys(&mut self) -> Vec<CompactKey> {
-        match &mut self.expired_keys {
+        match &mut self.expired.log {
             Some(log) if !log.is_empty() => std::mem::take(log),
             _ => Vec::new(),
         }
     }
 
     pub fn has_expired_keys(&self) -> bool {
-        self.expired_keys.as_ref().is_some_and(|l| !l.is_empty())
+        self.expired.log.as_ref().is_some_and(|l| !l.is_empty())
     }
 
     /// Every key and entry, expired or not: what an image of the database holds.

@@ -387,7 +387,7 @@ pub async fn info(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
         commands: s.stats.commands.get(),
         connections: s.stats.connections.get(),
         rejected: s.stats.rejected_connections.get(),
-        expired: s.data.borrow().dbs.iter().map(|d| d.expired).sum(),
+        expired: s.data.borrow().dbs.iter().map(|d| d.expired.count).sum(),
         dbs: s.data.borrow().dbs.iter().map(|d| (d.len(), d.volatile())).collect(),
         aof: crate::aof::info(s),
     })
@@ -574,7 +574,7 @@ pub async fn config(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply 
                 s.stats.commands.set(0);
                 s.stats.connections.set(0);
                 s.stats.rejected_connections.set(0);
-                s.data.borrow_mut().dbs.iter_mut().for_each(|d| d.expired = 0);
+                s.data.borrow_mut().dbs.iter_mut().for_each(|d| d.expired.count = 0);
             })
             .await;
             Reply::Ok
