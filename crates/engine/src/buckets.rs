@@ -11,7 +11,7 @@
 //! passed. The table does not hash positions itself: callers pass each
 //! entry's hash, and a function to rehash entries when it resizes.
 
-/// A position type, and how many fit a line beside their tags.
+/// What a slot holds: a position into the caller's entries.
 pub(crate) trait Pos: Copy + PartialEq {
     const ZERO: Self;
 }
@@ -35,7 +35,7 @@ struct Bucket<T, const W: usize> {
     /// 0 for an empty slot, else a few bits of the entry's hash (`tag`).
     tags: [u8; W],
     /// Entries stored past this bucket whose probe started at or before it
-    /// (at most the table's length, which its users keep far below 2^16).
+    /// (at most the table's length: its users split a table long before 2^16).
     overflow: u16,
     slots: [T; W],
 }
@@ -47,7 +47,8 @@ impl<T: Pos, const W: usize> Bucket<T, W> {
 }
 
 /// The bucket index takes the hash's low bits, the tag bits 32..40: both
-/// clear of the top bits, which `Parts` uses to choose the table.
+/// clear of the top bits, which the key table and `Parts` use to choose the
+/// segment or part (and so share within one table).
 fn tag(hash: u64) -> u8 {
     ((hash >> 32) as u8).max(1)
 }

@@ -312,7 +312,7 @@ impl Db {
     pub fn clear(&mut self) {
         // A snapshot in progress takes the rest of the keys first (a stall, but a rare one).
         while !self.snapshot_step(usize::MAX) {}
-        // Keys expired but not yet logged need no DEL: the flush is logged after them.
+        // Keys expired but not yet logged need no DEL: the flush, logged next, removes them too.
         let expired = Expired { count: self.expired.count, log: self.expired.log.take().map(|_| Vec::new()) };
         let snapshot = self.snapshot.take();
         *self = Db { expired, epoch: self.epoch, snapshot, ..Db::default() };

@@ -328,7 +328,8 @@ impl Default for Member {
 /// A part's table never grows past this many buckets (320 entries, 2 KiB):
 /// it splits instead.
 const PART_BUCKETS: usize = 32;
-/// Two buddy parts merge when they hold no more than this together.
+/// Two buddy parts merge when they hold no more than this together (a
+/// quarter of a full part, so a merged part does not split again soon).
 const PART_MERGE: usize = 80;
 
 /// The large encodings' table (sets, hashes, the sorted set's member index):
@@ -344,8 +345,9 @@ const PART_MERGE: usize = 80;
 ///
 /// Entries are `u32` positions: the table does not know how to hash one (a
 /// sorted set's index holds record numbers whose member lives in a record
-/// arena), so calls that may move entries take `hash_of`, which must hash an entry's key with the hasher it
-/// is given, the same hash `hash` gives for that key.
+/// arena), so calls that may move entries take `hash_of`, which must hash an
+/// entry's key with the hasher it is given, the same hash `hash` gives for
+/// that key.
 #[derive(Clone)]
 pub(crate) struct Parts {
     hasher: DefaultHashBuilder,
