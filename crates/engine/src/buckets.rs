@@ -112,7 +112,9 @@ impl<T: Pos, const W: usize> Buckets<T, W> {
         }
         let t = tag(hash);
         let mut b = self.home(hash);
-        loop {
+        // At most once round: after removals, overflow counts can chain all
+        // the way round the table, but no entry sits further than that.
+        for _ in 0..self.buckets.len() {
             let bucket = &self.buckets[b];
             let mut m = matches(&bucket.tags, t);
             while m != 0 {
@@ -127,6 +129,7 @@ impl<T: Pos, const W: usize> Buckets<T, W> {
             }
             b = self.next(b);
         }
+        None
     }
 
     pub(crate) fn find(&self, hash: u64, eq: impl FnMut(&T) -> bool) -> Option<&T> {
@@ -269,6 +272,32 @@ mod tests {
             }
         }
         assert_eq!(overflow, t.buckets.iter().map(|b| b.overflow).collect::<Vec<_>>());
+    }
+
+    /// Overflow counts left by entries that spilled both ways round a
+    /// two-bucket table: a lookup of a missing entry must still end.
+    #[test]
+    fn lookup_ends_when_overflow_goes_all_the_way_round() {
+        // Entry e is homed at bucket e % 2, with its own tag.
+        let hash_of = |e: &u32| ((*e as u64) << 32) | (*e as u64 % 2);
+        let mut t = Buckets32::with_capacity(20);
+        assert_eq!(t.num_buckets(), 2);
+        let even = (1..=13).map(|i| 2 * i);
+        for e in even.clone() {
+            t.insert_unique(hash_of(&e), e, hash_of);
+        }
+        // The 13th even entry spilled into bucket 1; free some of bucket 0.
+        for e in even.take(5) {
+            assert_eq!(t.remove(hash_of(&e), |&s| s == e), Some(e));
+        }
+        for e in (0..12).map(|i| 2 * i + 101) {
+            t.insert_unique(hash_of(&e), e, hash_of);
+        }
+        assert_eq!(t.len(), t.capacity());
+        assert!(t.buckets.iter().all(|b| b.overflow > 0));
+        let missing = 1001;
+        assert_eq!(t.find(hash_of(&missing), |&s| s == missing), None);
+        assert_eq!(t.find(hash_of(&123), |&s| s == 123), Some(&123));
     }
 
     #[test]
