@@ -113,8 +113,7 @@ fn exec(shard: &Shard, item: &Item, now: u64) -> Reply {
     // not (otherwise erring towards failing a WATCH).
     if item.mode == Mode::Write
         && !reply.is_error()
-        && !said_unchanged
-        && !unchanged(item.cmd, &reply)
+        && !unchanged(item.cmd, &reply, said_unchanged)
         && !shard.watches.borrow().is_empty()
     {
         let databases = shard.data.borrow().dbs.len();
@@ -124,9 +123,11 @@ fn exec(shard: &Shard, item: &Item, now: u64) -> Reply {
     reply
 }
 
-/// Whether `reply` says that write `cmd` changed nothing (see `commands::UNCHANGED_ON_ZERO`).
-fn unchanged(cmd: &Command, reply: &Reply) -> bool {
-    cmd.has(commands::UNCHANGED_ON_ZERO) && matches!(reply, Reply::Int(0) | Reply::Nil | Reply::NilArray)
+/// Whether write `cmd` changed nothing: it said so (`Ctx::unchanged`), or its reply does
+/// (see `commands::UNCHANGED_ON_ZERO`).
+fn unchanged(cmd: &Command, reply: &Reply, said_unchanged: bool) -> bool {
+    said_unchanged
+        || cmd.has(commands::UNCHANGED_ON_ZERO) && matches!(reply, Reply::Int(0) | Reply::Nil | Reply::NilArray)
 }
 
 /// Runs items in order on this shard. An item whose keys are locked waits
@@ -271,7 +272,7 @@ fn run_on_copies(
     if mode == Mode::Write && !reply.is_error() {
         crate::snapshot::note_write();
     }
-    if said_unchanged || unchanged(cmd, &reply) {
+    if unchanged(cmd, &reply, said_unchanged) {
         copies.release_unchanged(shard);
     } else {
         copies.write_back_and_release(shard);

@@ -446,8 +446,8 @@ impl Parts {
         let bit = 1u64 << (63 - depth);
         let hasher = &self.hasher;
         let rehash = |e: &u32| hash_of(hasher, e);
-        let hashed = std::mem::take(&mut self.parts[p].table).iter().map(|e| (rehash(&e), e)).collect::<Vec<_>>();
-        let (high, low): (Vec<_>, Vec<_>) = hashed.into_iter().partition(|(h, _)| h & bit != 0);
+        let old = std::mem::take(&mut self.parts[p].table);
+        let (high, low): (Vec<_>, Vec<_>) = old.iter().map(|e| (rehash(&e), e)).partition(|(h, _)| h & bit != 0);
         let table = |half: Vec<(u64, u32)>| {
             let mut t = Buckets::with_capacity(half.len());
             for (h, e) in half {
