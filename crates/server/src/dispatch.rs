@@ -250,13 +250,13 @@ async fn run_multi_shard(
     mode: Mode,
 ) -> Reply {
     let locked = Locked::acquire(shard, keys, mode).await;
-    run_on_copies(shard, cmd, locked, handler, db, &args, mode)
+    run_on_copies(shard, cmd, locked, handler, db, &args, mode).await
 }
 
 /// Runs a keyed command over the copies of its keys, then writes them back
 /// (unless it or its reply says it changed nothing: then nothing is logged
 /// and no WATCH is touched, as for a command on one shard).
-fn run_on_copies(
+async fn run_on_copies(
     shard: &Shard,
     cmd: &Command,
     mut copies: Locked,
@@ -275,7 +275,7 @@ fn run_on_copies(
     if unchanged(cmd, &reply, said_unchanged) {
         copies.release_unchanged(shard);
     } else {
-        copies.write_back_and_release(shard);
+        copies.write_back_and_release(shard).await;
     }
     reply
 }
@@ -339,12 +339,19 @@ impl Locked {
         self.release(shard, false);
     }
 
-    /// Sends the locked keys' new state (for writes) back and unlocks them.
-    pub fn write_back_and_release(self, shard: &Shard) {
-        self.release(shard, true);
+    /// Sends the locked keys' new state (for writes) back and unlocks them;
+    /// done once every shard has applied its part. A reply sent after that
+    /// follows the write's touches of WATCHed keys: a client that has seen it
+    /// and then runs EXEC finds its transaction aborted, as in Redis (the
+    /// keys' locks order later commands on them, but not a WATCH check).
+    pub async fn write_back_and_release(self, shard: &Shard) {
+        for applied in self.release(shard, true) {
+            applied.await.expect("shard dropped a write-back");
+        }
     }
 
-    fn release(self, shard: &Shard, write_back: bool) {
+    /// Returns, for a write-back, one receiver per shard that has applied its part.
+    fn release(self, shard: &Shard, write_back: bool) -> Vec<crate::mailbox::OneshotReceiver<()>> {
         let (mode, now) = (self.mode, now_ms());
         let write_back = write_back && mode == Mode::Write;
         let mut scratch = self.scratch;
@@ -353,6 +360,7 @@ impl Locked {
         let participants = || self.by_shard.keys().map(|s| s.to_string()).collect::<Vec<_>>().join(",");
         // Under the keyspace lock the writes go bare into the holder's open transaction.
         let txn = (logged && !under_keyspace).then(|| (shard.shared.new_txn_id(), participants()));
+        let mut applied = Vec::new();
         for (target, keys) in self.by_shard {
             let writes: Vec<(LockKey, Option<Entry>)> = if write_back {
                 keys.iter().map(|k| (k.clone(), scratch.dbs[k.0].get(&k.1, now).cloned())).collect()
@@ -360,7 +368,11 @@ impl Locked {
                 Vec::new()
             };
             let txn = txn.clone();
-            // No need to wait: the keys stay locked until this has been applied.
+            let done = write_back.then(|| {
+                let (tx, rx) = oneshot();
+                applied.push(rx);
+                tx
+            });
             post(shard, target, move |s| {
                 if write_back {
                     let mut data = s.data.borrow_mut();
@@ -381,8 +393,12 @@ impl Locked {
                 if !under_keyspace {
                     s.release(&keys, mode);
                 }
+                if let Some(done) = done {
+                    done.send(());
+                }
             });
         }
+        applied
     }
 }
 
@@ -490,7 +506,7 @@ pub async fn run_under_keyspace(
     let databases = shard.data.borrow().dbs.len();
     let keys = command_keys(cmd, &args, db, databases);
     let copies = Locked::under_keyspace(shard, keys, mode).await;
-    run_on_copies(shard, cmd, copies, handler, db, &args, mode)
+    run_on_copies(shard, cmd, copies, handler, db, &args, mode).await
 }
 
 /// Runs `f` on shard `target` once nothing there holds or waits to write

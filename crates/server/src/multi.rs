@@ -128,7 +128,7 @@ pub async fn exec(shard: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> Reply 
             Exec::Server(f) => f(shard, client, &args).await,
         });
     }
-    locked.write_back_and_release(shard);
+    locked.write_back_and_release(shard).await;
     Reply::Array(replies)
 }
 
@@ -167,7 +167,7 @@ async fn exec_under_keyspace(
                 let keys = command_keys(cmd, &args, client.db, databases);
                 let mut copied = Locked::under_keyspace(shard, keys, mode).await;
                 let reply = crate::sort::sort_in_transaction(shard, &mut copied, client.db, &args).await;
-                copied.write_back_and_release(shard);
+                copied.write_back_and_release(shard).await;
                 reply
             }
             Exec::Server(f) => {
