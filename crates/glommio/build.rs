@@ -21,6 +21,13 @@ fn main() {
         }
     };
 
+    // Tessera: the cc crate prints rerun-if-env-changed lines, which turn off
+    // cargo's rebuild-on-any-change; name the C sources so an edit to the
+    // vendored liburing (PATCHES.md, 6) or the bindings rebuilds them.
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=rusturing.c");
+    println!("cargo:rerun-if-changed={}", liburing.join("src").display());
+
     // Run the configure script in OUT_DIR to get `compat.h`
     let configured_include = configure(&liburing);
 

@@ -95,6 +95,10 @@ bitflags::bitflags! {
         /// Tessera patch (PATCHES.md, 4): completions are not forced on a
         /// running task with an interrupt; they run at its next kernel entry.
         const COOP_TASKRUN = 1 << 8;
+        /// Tessera patch (PATCHES.md, 6): with `COOP_TASKRUN`, the kernel
+        /// flags pending completion work in the SQ ring's flags, so a thread
+        /// that polls the ring without entering the kernel can see it.
+        const TASKRUN_FLAG = 1 << 9;
     }
 }
 

@@ -1363,14 +1363,17 @@ impl Reactor {
 
         // Tessera patch (PATCHES.md, 4): the main ring carries the socket
         // polls; without COOP_TASKRUN every poll completion interrupts the
-        // running thread with an IPI. The latency ring keeps the default: its
+        // running thread with an IPI. TASKRUN_FLAG (patch 6) makes the kernel
+        // say in the SQ ring when such work waits, so an executor spinning
+        // before it parks enters the kernel to collect it instead of missing
+        // it until the spin ends. The latency ring keeps the default: its
         // preemption timer must interrupt a task that makes no syscalls.
         let main_ring = SleepableRing::new_with_flags(
             ring_depth,
             "main",
             allocator.clone(),
             source_map.clone(),
-            iou::SetupFlags::COOP_TASKRUN,
+            iou::SetupFlags::COOP_TASKRUN | iou::SetupFlags::TASKRUN_FLAG,
         )
         .or_else(|_| {
             SleepableRing::new(ring_depth, "main", allocator.clone(), source_map.clone())
