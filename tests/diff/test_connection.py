@@ -132,3 +132,26 @@ def test_client_list_by_id_and_type(diff):
         assert [line.split()[0] for line in lines] == ["id=%d" % me] * 2, (name, lines)
         everyone = value(conn.send("CLIENT", "LIST", "TYPE", "NORMAL")).decode()
         assert "id=%d " % me in everyone, name
+
+
+def test_client_list_shows_the_command(servers):
+    """CLIENT LIST's cmd= names the command running (CLIENT LIST itself) or the
+    client's last one, a container's subcommand as `config|get`."""
+    seen = []
+    for srv in servers:
+        me, other = srv.connect(), srv.connect()
+        try:
+            other_id = other.send("CLIENT", "ID")[1]
+            fields = []
+            for cmd in [("CONFIG", "GET", "port"), ("GET", "a"), ("object", "encoding", "a"),
+                        ("MULTI",), ("SET", "a", "1"), ("EXEC",), ("CLIENT", "NOSUCH"),
+                        ("CONFIG",), ("CONFIG", "GET"), ("NOSUCH",), ("GET",)]:
+                other.send(*cmd)
+                line = value(me.send("CLIENT", "LIST", "ID", str(other_id))).decode()
+                fields.append([f for f in line.split() if f.startswith("cmd=")])
+            fields.append([f for f in value(me.send("CLIENT", "INFO")).decode().split() if f.startswith("cmd=")])
+            seen.append(fields)
+        finally:
+            me.close()
+            other.close()
+    assert seen[1] == seen[0], "redis: %r\ntessera: %r" % tuple(seen)

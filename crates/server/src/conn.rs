@@ -101,7 +101,7 @@ async fn serve(shard: Rc<Shard>, mut stream: TcpStream) {
         name: RefCell::new(None),
         db: Cell::new(0),
         resp: Cell::new(2),
-        last_cmd: RefCell::new("NULL".into()),
+        last_cmd: Cell::new("NULL"),
         last_active: Cell::new(now),
         killed: Cell::new(false),
         waker: RefCell::new(None),

@@ -33,7 +33,8 @@ pub struct ClientEntry {
     pub name: RefCell<Option<Bytes>>,
     pub db: Cell<usize>,
     pub resp: Cell<u8>,
-    pub last_cmd: RefCell<String>,
+    /// The command being run, or the last one (`NULL` before any).
+    pub last_cmd: Cell<&'static str>,
     pub last_active: Cell<Instant>,
     pub killed: Cell<bool>,
     pub waker: RefCell<Option<Waker>>,
@@ -567,11 +568,17 @@ fn unknown_command(args: &[Bytes]) -> Reply {
     Reply::error(format!("ERR unknown command '{}', with args beginning with: {shown}", cut(&args[0], 128)))
 }
 
-/// Checks a request against the table: unknown command, arity, authentication.
+/// Checks a request against the table: unknown command, arity, authentication;
+/// notes what it found as the client's current command.
 pub fn check(client: &Client, args: &[Bytes]) -> Result<&'static Command, Reply> {
+    // CLIENT LIST's cmd=, as Redis's `lastcmd`: whatever the lookup found, set
+    // before the command runs (so CLIENT LIST shows `client|list`) or fails.
+    let last_cmd = &client.entry.last_cmd;
     let Some(cmd) = commands::lookup(&args[0]) else {
+        last_cmd.set("NULL");
         return Err(unknown_command(args));
     };
+    last_cmd.set(cmd.name);
     // Redis's order: existence (of the subcommand too), arity, then authentication.
     // A rejected command is not counted as processed, nor queued in a MULTI.
     if !cmd.arity_ok(args.len()) {
@@ -581,10 +588,14 @@ pub fn check(client: &Client, args: &[Bytes]) -> Result<&'static Command, Reply>
     // (COMMAND alone is valid: its container arity is -1.)
     if !subs.is_empty() && args.len() > 1 {
         let Some(sub) = subs.iter().find(|s| args[1].eq_ignore_ascii_case(s.as_bytes())) else {
+            last_cmd.set("NULL");
             let sub = &args[1][..args[1].len().min(128)];
             return Err(Reply::unknown_subcommand(&String::from_utf8_lossy(&args[0]).to_uppercase(), sub));
         };
         let meta = crate::command::sub_meta(cmd, sub);
+        if let Some(m) = meta {
+            last_cmd.set(m.name);
+        }
         if !meta.is_some_and(|m| commands::arity_ok(m.arity, args.len())) {
             return Err(engine::args::wrong_args(format!("{}|{sub}", cmd.name).as_bytes()));
         }
@@ -656,7 +667,6 @@ pub async fn execute_batch(
     let mut replies: Vec<Option<Reply>> = vec![None; requests.len()];
     let mut groups = Groups::new(shard.shared.shards);
     let databases = shard.data.borrow().dbs.len();
-    let mut last_cmd = None;
     let aof_on = shard.shared.aof_on.load(std::sync::atomic::Ordering::Relaxed);
     let loading = shard.shared.loading.load(std::sync::atomic::Ordering::Relaxed) > 0;
     for (index, args) in requests.into_iter().enumerate() {
@@ -675,7 +685,6 @@ pub async fn execute_batch(
                 continue;
             }
         };
-        last_cmd = Some(cmd.name);
         if loading && !cmd.has(commands::LOADING) {
             replies[index] = Some(Reply::error("LOADING Redis is loading the dataset in memory"));
             continue;
@@ -729,9 +738,6 @@ pub async fn execute_batch(
     groups.flush(shard, &mut replies).await;
     for r in replies.iter().flatten() {
         r.encode(out, client.resp3);
-    }
-    if let Some(name) = last_cmd {
-        *client.entry.last_cmd.borrow_mut() = name.to_string();
     }
     client.entry.db.set(client.db);
     client.entry.last_active.set(Instant::now());

@@ -199,7 +199,7 @@ fn client_line(c: &ClientEntry) -> String {
         now.duration_since(c.created).as_secs(),
         now.duration_since(c.last_active.get()).as_secs(),
         c.db.get(),
-        c.last_cmd.borrow(),
+        c.last_cmd.get(),
         c.resp.get(),
     )
 }
