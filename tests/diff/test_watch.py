@@ -84,6 +84,19 @@ SCRIPTS = {
         (0, ("SADD", KEYS[0], "a")), (0, ("WATCH", KEYS[0])), (1, ("SADD", KEYS[0], "a")),
         (1, ("SADD", KEYS[0], "b")), (0, ("MULTI",)), (0, ("SCARD", KEYS[0])), (0, ("EXEC",)),
     ],
+    # A transaction over several shards touches the keys of its commands that changed something.
+    "transaction_of_unchanged_writes_keeps_watch": [
+        (0, ("SADD", KEYS[0], "a")), (0, ("SET", KEYS[1], "v")), (0, ("WATCH", KEYS[0], KEYS[1])),
+        (1, ("MULTI",)), (1, ("SADD", KEYS[0], "a")), (1, ("SET", KEYS[5], "x")), (1, ("DEL", "nokey:9")),
+        (1, ("SORT", KEYS[0], "ALPHA")), (1, ("RENAME", "nokey:1", KEYS[1])), (1, ("INCR", KEYS[1])),
+        (1, ("SORT", KEYS[5], "STORE", KEYS[1])), (1, ("EXEC",)),
+        (0, ("MULTI",)), (0, ("SET", KEYS[4], "ran")), (0, ("EXEC",)), (0, ("MGET", KEYS[1], KEYS[4])),
+    ],
+    "transaction_that_changes_a_watched_key_aborts": [
+        (0, ("SADD", KEYS[0], "a")), (0, ("WATCH", KEYS[0])), (1, ("MULTI",)), (1, ("SADD", KEYS[0], "a")),
+        (1, ("SET", KEYS[5], "x")), (1, ("SADD", KEYS[0], "b")), (1, ("EXEC",)),
+        (0, ("MULTI",)), (0, ("SCARD", KEYS[0])), (0, ("EXEC",)),
+    ],
     "misuse": [
         (0, ("WATCH",)), (0, ("MULTI",)), (0, ("WATCH", KEYS[0])), (0, ("EXEC",)), (0, ("UNWATCH", "x")),
     ],

@@ -126,7 +126,7 @@ fn exec(shard: &Shard, item: &Item, now: u64) -> Reply {
 
 /// Whether write `cmd` changed nothing: it said so (`Ctx::unchanged`), or its reply does
 /// (see `commands::UNCHANGED_ON_ZERO`).
-fn unchanged(cmd: &Command, reply: &Reply, said_unchanged: bool) -> bool {
+pub fn unchanged(cmd: &Command, reply: &Reply, said_unchanged: bool) -> bool {
     said_unchanged
         || cmd.has(commands::UNCHANGED_ON_ZERO) && matches!(reply, Reply::Int(0) | Reply::Nil | Reply::NilArray)
 }
@@ -276,6 +276,10 @@ async fn run_on_copies(
     if unchanged(cmd, &reply, said_unchanged) {
         copies.release_unchanged(shard);
     } else {
+        if reply.is_error() {
+            // Written back as it is, but like a failed write on one shard it touches no WATCH.
+            copies.touch_only(Vec::new());
+        }
         copies.write_back_and_release(shard).await;
     }
     reply
@@ -291,6 +295,8 @@ pub struct Locked {
     /// without locking, and are written back without unlocking or a
     /// transaction of their own in the AOF (the caller's covers them).
     under_keyspace: bool,
+    /// The keys a write-back counts as changed for WATCH; all of them when `None`.
+    touch: Option<Vec<LockKey>>,
 }
 
 impl Locked {
@@ -327,12 +333,18 @@ impl Locked {
                 }
             }
         }
-        Locked { scratch, by_shard, mode, under_keyspace }
+        Locked { scratch, by_shard, mode, under_keyspace, touch: None }
     }
 
     /// Whether `key` of database `db` is one of the locked keys (its entry, if any, is in `scratch`).
     pub fn holds(&self, db: usize, key: &[u8]) -> bool {
         self.by_shard.values().any(|keys| keys.iter().any(|(d, k)| *d == db && k[..] == *key))
+    }
+
+    /// Makes the write-back count only `keys` as changed for WATCH (those of
+    /// the commands that changed something), as commands on one shard do.
+    pub fn touch_only(&mut self, keys: Vec<LockKey>) {
+        self.touch = Some(keys);
     }
 
     /// Unlocks the keys without writing anything back.
@@ -358,6 +370,7 @@ impl Locked {
         let mut scratch = self.scratch;
         let logged = write_back && shard.shared.aof_on.load(std::sync::atomic::Ordering::Acquire);
         let under_keyspace = self.under_keyspace;
+        let touch = self.touch;
         let participants = || self.by_shard.keys().map(|s| s.to_string()).collect::<Vec<_>>().join(",");
         // Under the keyspace lock the writes go bare into the holder's open transaction.
         let txn = (logged && !under_keyspace).then(|| (shard.shared.new_txn_id(), participants()));
@@ -369,6 +382,10 @@ impl Locked {
                 Vec::new()
             };
             let txn = txn.clone();
+            let touched: Vec<LockKey> = match &touch {
+                None => keys.clone(),
+                Some(changed) => keys.iter().filter(|k| changed.contains(k)).cloned().collect(),
+            };
             let done = write_back.then(|| {
                 let (tx, rx) = oneshot();
                 applied.push(rx);
@@ -389,7 +406,7 @@ impl Locked {
                         }
                     }
                     let watches = s.watches.borrow();
-                    keys.iter().for_each(|k| watches.touch(k));
+                    touched.iter().for_each(|k| watches.touch(k));
                 }
                 if !under_keyspace {
                     s.release(&keys, mode);

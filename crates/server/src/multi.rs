@@ -12,7 +12,9 @@
 //! way no other client sees the transaction half done.
 
 use crate::commands::{self, Command, Exec};
-use crate::dispatch::{command_keys, run_transaction, run_under_keyspace, Client, Item, KeyspaceLock, Locked};
+use crate::dispatch::{
+    command_keys, run_transaction, run_under_keyspace, unchanged, Client, Item, KeyspaceLock, Locked,
+};
 use crate::locks::Mode;
 use crate::mailbox::oneshot;
 use crate::shard::post;
@@ -116,18 +118,31 @@ pub async fn exec(shard: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> Reply 
         return Reply::NilArray;
     }
     let mut replies = Vec::with_capacity(commands.len());
+    // The keys of the commands that changed something: only these touch WATCH.
+    let mut changed = Vec::new();
     for (cmd, args) in commands.into_iter().zip(queue.commands) {
         shard.stats.commands.set(shard.stats.commands.get() + 1);
-        replies.push(match cmd.exec {
-            Exec::Keyed(h) => h(&mut Ctx::new(&mut locked.scratch, client.db, now_ms()), &args),
-            Exec::Conn(f) => f(shard, client, &args),
+        let (reply, changes) = match cmd.exec {
+            Exec::Keyed(h) => {
+                let mut ctx = Ctx::new(&mut locked.scratch, client.db, now_ms());
+                let reply = h(&mut ctx, &args);
+                let said_unchanged = ctx.unchanged;
+                let changes = cmd.has(commands::WRITE) && !reply.is_error() && !unchanged(cmd, &reply, said_unchanged);
+                (reply, changes)
+            }
+            Exec::Conn(f) => (f(shard, client, &args), false),
             Exec::Server(_) if cmd.find_keys.is_some() => {
                 crate::sort::sort_in_transaction(shard, &mut locked, client.db, &args).await
             }
             // Server commands outside the keyspace (INFO, CONFIG, CLIENT, ...).
-            Exec::Server(f) => f(shard, client, &args).await,
-        });
+            Exec::Server(f) => (f(shard, client, &args).await, false),
+        };
+        if changes {
+            changed.extend(command_keys(cmd, &args, client.db, databases));
+        }
+        replies.push(reply);
     }
+    locked.touch_only(changed);
     locked.write_back_and_release(shard).await;
     Reply::Array(replies)
 }
@@ -166,7 +181,10 @@ async fn exec_under_keyspace(
                 let mode = if cmd.has(commands::WRITE) { Mode::Write } else { Mode::Read };
                 let keys = command_keys(cmd, &args, client.db, databases);
                 let mut copied = Locked::under_keyspace(shard, keys, mode).await;
-                let reply = crate::sort::sort_in_transaction(shard, &mut copied, client.db, &args).await;
+                let (reply, changed) = crate::sort::sort_in_transaction(shard, &mut copied, client.db, &args).await;
+                if !changed {
+                    copied.touch_only(Vec::new());
+                }
                 copied.write_back_and_release(shard).await;
                 reply
             }

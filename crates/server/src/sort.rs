@@ -126,17 +126,18 @@ pub fn reads_other_shards(shard: &Shard, args: &[Bytes]) -> bool {
 /// again would wait on the transaction's own locks. Pattern keys the
 /// transaction holds are read from the scratch copy (it may have written
 /// them); the others from their shards (the transaction holds the whole
-/// keyspace then, see `reads_other_shards`).
-pub async fn sort_in_transaction(shard: &Rc<Shard>, locked: &mut Locked, db: usize, args: &[Bytes]) -> Reply {
+/// keyspace then, see `reads_other_shards`). Also says whether it changed
+/// anything (a STORE that did), for WATCH.
+pub async fn sort_in_transaction(shard: &Rc<Shard>, locked: &mut Locked, db: usize, args: &[Bytes]) -> (Reply, bool) {
     let spec = match SortSpec::parse(args) {
         Ok(s) => s,
-        Err(e) => return e,
+        Err(e) => return (e, false),
     };
     let now = now_ms();
     let loaded = esort::load(&mut Ctx::new(&mut locked.scratch, db, now), &args[1], &spec);
     let mut loaded = match loaded {
         Ok(l) => l,
-        Err(e) => return e,
+        Err(e) => return (e, false),
     };
     let by_values = fetch_outside(shard, locked, db, loaded.by_lookups()).await;
     let mut by_lookup = |k: &[u8], f: Option<&[u8]>| match locked.holds(db, k) {
@@ -144,7 +145,7 @@ pub async fn sort_in_transaction(shard: &Rc<Shard>, locked: &mut Locked, db: usi
         false => found(&by_values, k, f),
     };
     if let Err(e) = loaded.sort(&spec, &mut by_lookup) {
-        return e;
+        return (e, false);
     }
     let get_values = fetch_outside(shard, locked, db, loaded.get_lookups(&spec)).await;
     let mut get_lookup = |k: &[u8], f: Option<&[u8]>| match locked.holds(db, k) {
@@ -153,8 +154,13 @@ pub async fn sort_in_transaction(shard: &Rc<Shard>, locked: &mut Locked, db: usi
     };
     let values = loaded.output(&spec, &mut get_lookup);
     match &spec.store {
-        None => esort::reply(values),
-        Some(dest) => esort::store_list(&mut Ctx::new(&mut locked.scratch, db, now), dest, values),
+        None => (esort::reply(values), false),
+        Some(dest) => {
+            let mut ctx = Ctx::new(&mut locked.scratch, db, now);
+            let reply = esort::store_list(&mut ctx, dest, values);
+            let unchanged = ctx.unchanged;
+            (reply, !unchanged)
+        }
     }
 }
 
