@@ -369,6 +369,13 @@ SEQUENCE = [
     ("SINTERSTORE", "sinter", "b", "c"), ("SDIFFSTORE", "b", "b", "c"), ("ZUNIONSTORE", "zu", "2", "z", "zbig"),
     ("LMOVE", "lcross", "d", "LEFT", "LEFT"), ("SET", "x1", "1"), ("DEL", "x1", "a", "nosuch"),
     ("SET", "u1", "1"), ("UNLINK", "u1"),
+    # blocking commands that found something (logged as the pop they did) or nothing (not logged)
+    ("RPUSH", "bl", "a", "b", "c", "d", "e", "f"), ("BLPOP", "nosuch", "bl", "0"), ("BRPOP", "bl", "0"),
+    ("BLMOVE", "bl", "bl2", "LEFT", "RIGHT", "0"), ("BRPOPLPUSH", "bl", "bl3", "0"),
+    ("BLMPOP", "0", "2", "nosuch", "bl", "RIGHT", "COUNT", "1"), ("BLPOP", "nosuch", "0.01"),
+    ("ZADD", "bz", "1", "a", "2", "b", "3", "c", "4", "d"), ("BZPOPMIN", "bz", "0"), ("BZPOPMAX", "nosuch", "bz", "0"),
+    ("BZMPOP", "0", "1", "bz", "MIN", "COUNT", "1"), ("BZPOPMIN", "nosuch", "0.01"),
+    ("MULTI",), ("BLPOP", "bl2", "0"), ("BZPOPMAX", "nosuch", "0"), ("EXEC",),
 ]
 
 

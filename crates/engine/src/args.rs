@@ -43,6 +43,18 @@ pub fn parse_float(arg: &[u8]) -> Option<f64> {
     (!v.is_nan()).then_some(v)
 }
 
+/// A blocking command's timeout, seconds as a float, in milliseconds (0: none),
+/// as Redis's `getTimeoutFromObjectOrReply` reads it.
+pub fn timeout_ms(arg: &[u8]) -> Result<u64, Reply> {
+    let secs = parse_float(arg).ok_or_else(|| err("ERR timeout is not a float or out of range"))?;
+    let ms = (secs * 1000.0).trunc();
+    // Redis casts to long long: out of range (infinities too) that is LLONG_MIN on x86, "negative".
+    if !(0.0..i64::MAX as f64).contains(&ms) {
+        return Err(err("ERR timeout is negative"));
+    }
+    Ok(ms as u64)
+}
+
 /// A cursor of HSCAN/SSCAN/ZSCAN, read as C's `strtoul` reads it: empty is 0,
 /// a sign is allowed and `-1` wraps around; anything else is an invalid cursor.
 pub fn parse_cursor(arg: &[u8]) -> Result<u64, Reply> {

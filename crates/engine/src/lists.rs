@@ -280,6 +280,44 @@ pub fn rpoplpush(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     done(move_generic(ctx, &args[1], &args[2], End::Right, End::Left))
 }
 
+/// BLMOVE's one try (all it does inside MULTI): LMOVE.
+pub fn blmove(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    done((|| {
+        let (from, to) = (End::parse(&args[3])?, End::parse(&args[4])?);
+        timeout_ms(&args[5])?;
+        move_generic(ctx, &args[1], &args[2], from, to)
+    })())
+}
+
+/// BRPOPLPUSH's one try: RPOPLPUSH.
+pub fn brpoplpush(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    done(timeout_ms(&args[3]).and_then(|_| move_generic(ctx, &args[1], &args[2], End::Right, End::Left)))
+}
+
+/// BLPOP's one try (all it does inside MULTI): pops from the first list of its keys.
+pub fn blpop(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    first_pop(ctx, args, End::Left)
+}
+
+pub fn brpop(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    first_pop(ctx, args, End::Right)
+}
+
+fn first_pop(ctx: &mut Ctx, args: &[Bytes], end: End) -> Reply {
+    done((|| {
+        let (timeout, keys) = args[1..].split_last().expect("arity");
+        timeout_ms(timeout)?;
+        for key in keys {
+            if let Some(list) = ctx.write::<List>(key)? {
+                let v = pop(list, end).expect("lists are never empty");
+                ctx.remove_if_empty::<List>(key);
+                return Ok(Reply::Array(vec![Reply::Bulk(key.clone()), Reply::Bulk(v)]));
+            }
+        }
+        Ok(Reply::NilArray)
+    })())
+}
+
 fn move_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) -> Result<Reply, Reply> {
     if ctx.read::<List>(src)?.is_none() {
         return Ok(Reply::Nil);
@@ -299,9 +337,19 @@ fn move_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) -> Re
 }
 
 pub fn lmpop(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    mpop(ctx, args, 1)
+}
+
+/// BLMPOP's one try (all it does inside MULTI): LMPOP, the timeout checked last as Redis does.
+pub fn blmpop(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    mpop(ctx, args, 2)
+}
+
+/// LMPOP with `numkeys` at `at`; BLMPOP's timeout, if any, is at 1.
+fn mpop(ctx: &mut Ctx, args: &[Bytes], at: usize) -> Reply {
     done((|| {
-        let numkeys = int_at_least(&args[1], 1, "ERR numkeys should be greater than 0")? as usize;
-        let where_at = numkeys.checked_add(2).filter(|&w| w < args.len()).ok_or_else(|| err(SYNTAX))?;
+        let numkeys = int_at_least(&args[at], 1, "ERR numkeys should be greater than 0")? as usize;
+        let where_at = numkeys.checked_add(at + 1).filter(|&w| w < args.len()).ok_or_else(|| err(SYNTAX))?;
         let end = End::parse(&args[where_at])?;
         let mut count = None;
         let mut i = where_at + 1;
@@ -314,7 +362,10 @@ pub fn lmpop(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             }
             i += 2;
         }
-        for key in &args[2..where_at] {
+        if at == 2 {
+            timeout_ms(&args[1])?;
+        }
+        for key in &args[at + 1..where_at] {
             if let Some(list) = ctx.write::<List>(key)? {
                 let popped = pop_n(list, end, count.unwrap_or(1));
                 ctx.remove_if_empty::<List>(key);

@@ -650,13 +650,47 @@ fn pop(z: &mut ZSet, count: usize, max: bool) -> Vec<(Bytes, f64)> {
     popped
 }
 
-pub fn zmpop(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+/// BZPOPMIN's one try (all it does inside MULTI): pops from the first sorted set of its keys.
+pub fn bzpopmin(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    first_pop(ctx, args, false)
+}
+
+pub fn bzpopmax(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    first_pop(ctx, args, true)
+}
+
+fn first_pop(ctx: &mut Ctx, args: &[Bytes], max: bool) -> Reply {
     run(|| {
-        let numkeys = match resp::parse_i64(&args[1]) {
+        let (timeout, keys) = args[1..].split_last().expect("arity");
+        timeout_ms(timeout)?;
+        for key in keys {
+            if let Some(z) = ctx.write::<ZSet>(key)? {
+                let (m, s) = pop(z, 1, max).pop().expect("sorted sets are never empty");
+                ctx.remove_if_empty::<ZSet>(key);
+                return Ok(Reply::Array(vec![Reply::Bulk(key.clone()), Reply::Bulk(m), Reply::Double(s)]));
+            }
+        }
+        Ok(Reply::NilArray)
+    })
+}
+
+pub fn zmpop(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    mpop(ctx, args, 1)
+}
+
+/// BZMPOP's one try (all it does inside MULTI): ZMPOP, the timeout checked last as Redis does.
+pub fn bzmpop(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    mpop(ctx, args, 2)
+}
+
+/// ZMPOP with `numkeys` at `at`; BZMPOP's timeout, if any, is at 1.
+fn mpop(ctx: &mut Ctx, args: &[Bytes], at: usize) -> Reply {
+    run(|| {
+        let numkeys = match resp::parse_i64(&args[at]) {
             Some(n) if n >= 1 => n as usize,
             _ => return Err(err("ERR numkeys should be greater than 0")),
         };
-        let where_at = numkeys.saturating_add(2);
+        let where_at = numkeys.saturating_add(at + 1);
         let max = match args.get(where_at) {
             Some(w) if eq_ic(w, "min") => false,
             Some(w) if eq_ic(w, "max") => true,
@@ -675,8 +709,11 @@ pub fn zmpop(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
                 return Err(err(SYNTAX));
             }
         }
+        if at == 2 {
+            timeout_ms(&args[1])?;
+        }
         // The first key that exists is popped from (WRONGTYPE if it is not a zset).
-        for key in &args[2..where_at] {
+        for key in &args[at + 1..where_at] {
             let Some(z) = ctx.write::<ZSet>(key)? else { continue };
             let popped = pop(z, count.unwrap_or(1), max);
             ctx.remove_if_empty::<ZSet>(key);

@@ -2,7 +2,9 @@
 //! replaying it verbatim would not reproduce its effect. Replay runs with
 //! the clock stopped at 0 (nothing expires while loading), so relative TTLs
 //! become absolute PEXPIREATs, a TTL already past becomes DEL, and SPOP's
-//! random choice becomes the SREM of what it popped.
+//! random choice becomes the SREM of what it popped. A blocking command is
+//! recorded as the non-blocking one that did what it did (BLPOP as LPOP of
+//! the key it popped from), or not at all when it popped nothing.
 
 use bytes::Bytes;
 use engine::args::eq_ic;
@@ -48,6 +50,29 @@ pub fn record(out: &mut Vec<u8>, name: &str, args: &[Bytes], reply: &Reply, now:
             if !popped.is_empty() {
                 let mut cmd: Vec<&[u8]> = vec![b"SREM", &args[1]];
                 cmd.extend(popped);
+                command(out, &cmd);
+            }
+        }
+        "blpop" | "brpop" | "bzpopmin" | "bzpopmax" => {
+            if let Reply::Array(items) = reply {
+                if let Some(Reply::Bulk(key)) = items.first() {
+                    command(out, &[name[1..].to_ascii_uppercase().as_bytes(), &key[..]]);
+                }
+            }
+        }
+        "blmove" | "brpoplpush" => {
+            if matches!(reply, Reply::Bulk(_)) {
+                let mut cmd: Vec<&[u8]> = vec![if name == "blmove" { b"LMOVE" } else { b"RPOPLPUSH" }];
+                cmd.extend(args[1..args.len() - 1].iter().map(|a| &a[..]));
+                command(out, &cmd);
+            }
+        }
+        // BLMPOP/BZMPOP replay as LMPOP/ZMPOP without the timeout: from the same state
+        // they pop from the same key.
+        "blmpop" | "bzmpop" => {
+            if matches!(reply, Reply::Array(_)) {
+                let mut cmd: Vec<&[u8]> = vec![if name == "blmpop" { b"LMPOP" } else { b"ZMPOP" }];
+                cmd.extend(args[2..].iter().map(|a| &a[..]));
                 command(out, &cmd);
             }
         }

@@ -40,6 +40,9 @@ pub const NO_MULTI: u32 = 1 << 11;
 /// not count it as touching its keys, since Redis signals only real changes.
 /// Ours; COMMAND INFO omits it.
 pub const UNCHANGED_ON_ZERO: u32 = 1 << 12;
+/// Redis's `blocking`: waits until one of its keys can serve it or its timeout
+/// passes (`crate::blocking`); inside MULTI it runs once and does not wait.
+pub const BLOCKING: u32 = 1 << 13;
 
 /// The subcommands Tessera implements of Redis's container commands. A
 /// container's row in `COMMANDS` stands for all of them: the flags they share,
@@ -248,6 +251,18 @@ pub static COMMANDS: &[Command] = &[
     keyed!("lmove", 5, WD | UNCHANGED_ON_ZERO, K2, engine::lists::lmove),
     keyed!("rpoplpush", 3, WD | UNCHANGED_ON_ZERO, K2, engine::lists::rpoplpush),
     keyed!("lmpop", -4, W, (0, 0, 0), engine::lists::lmpop, find = keys_after_numkeys),
+    keyed!("blpop", -3, W | NOSCRIPT | BLOCKING | UNCHANGED_ON_ZERO, (1, -2, 1), engine::lists::blpop),
+    keyed!("brpop", -3, W | NOSCRIPT | BLOCKING | UNCHANGED_ON_ZERO, (1, -2, 1), engine::lists::brpop),
+    keyed!("blmove", 6, WD | NOSCRIPT | BLOCKING | UNCHANGED_ON_ZERO, K2, engine::lists::blmove),
+    keyed!("brpoplpush", 4, WD | NOSCRIPT | BLOCKING | UNCHANGED_ON_ZERO, K2, engine::lists::brpoplpush),
+    keyed!(
+        "blmpop",
+        -5,
+        W | BLOCKING | UNCHANGED_ON_ZERO,
+        (0, 0, 0),
+        engine::lists::blmpop,
+        find = keys_after_timeout_numkeys
+    ),
     // Hashes.
     keyed!("hset", -4, WDF, K1, engine::hashes::hset),
     keyed!("hsetnx", 4, WDF | UNCHANGED_ON_ZERO, K1, engine::hashes::hsetnx),
@@ -307,6 +322,16 @@ pub static COMMANDS: &[Command] = &[
     keyed!("zpopmin", -2, WF, K1, engine::zsets::zpopmin),
     keyed!("zpopmax", -2, WF, K1, engine::zsets::zpopmax),
     keyed!("zmpop", -4, W, (0, 0, 0), engine::zsets::zmpop, find = keys_after_numkeys),
+    keyed!("bzpopmin", -3, WF | NOSCRIPT | BLOCKING | UNCHANGED_ON_ZERO, (1, -2, 1), engine::zsets::bzpopmin),
+    keyed!("bzpopmax", -3, WF | NOSCRIPT | BLOCKING | UNCHANGED_ON_ZERO, (1, -2, 1), engine::zsets::bzpopmax),
+    keyed!(
+        "bzmpop",
+        -5,
+        W | BLOCKING | UNCHANGED_ON_ZERO,
+        (0, 0, 0),
+        engine::zsets::bzmpop,
+        find = keys_after_timeout_numkeys
+    ),
     keyed!("zunion", -3, RO, (0, 0, 0), engine::zsets::zunion, find = keys_after_numkeys),
     keyed!("zinter", -3, RO, (0, 0, 0), engine::zsets::zinter, find = keys_after_numkeys),
     keyed!("zdiff", -3, RO, (0, 0, 0), engine::zsets::zdiff, find = keys_after_numkeys),
@@ -380,6 +405,11 @@ pub static COMMANDS: &[Command] = &[
 /// Keys for commands shaped `CMD numkeys key [key ...] ...` (LMPOP, SINTERCARD, ZUNION, ...).
 pub fn keys_after_numkeys(args: &[Bytes]) -> Vec<usize> {
     numkeys_at(args, 1)
+}
+
+/// Keys for `CMD timeout numkeys key [key ...] ...` (BLMPOP, BZMPOP).
+pub fn keys_after_timeout_numkeys(args: &[Bytes]) -> Vec<usize> {
+    numkeys_at(args, 2)
 }
 
 /// Keys for commands shaped `CMD dest numkeys key [key ...] ...` (ZUNIONSTORE, ...).

@@ -67,7 +67,7 @@ impl Future for ReadInto<'_> {
 }
 
 /// Resolves when the client has been killed (CLIENT KILL), so a read can be abandoned.
-struct Killed<'a>(&'a ClientEntry);
+pub struct Killed<'a>(pub &'a ClientEntry);
 
 impl Future for Killed<'_> {
     type Output = std::io::Result<usize>;
@@ -84,6 +84,7 @@ async fn serve(shard: Rc<Shard>, mut stream: TcpStream) {
     let _ = stream.set_nodelay(true);
     let addr = stream.peer_addr().map(|a| a.to_string()).unwrap_or_default();
     let laddr = stream.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&stream);
     let id = shard.shared.new_client_id();
     let maxclients = shard.shared.config.read().map(|c| c.maxclients).unwrap_or(10000);
     let connected: usize = shard.clients.borrow().len() * shard.shared.shards;
@@ -97,6 +98,7 @@ async fn serve(shard: Rc<Shard>, mut stream: TcpStream) {
         id,
         addr,
         laddr,
+        fd,
         created: now,
         name: RefCell::new(None),
         db: Cell::new(0),
@@ -104,6 +106,7 @@ async fn serve(shard: Rc<Shard>, mut stream: TcpStream) {
         last_cmd: Cell::new("NULL"),
         last_active: Cell::new(now),
         killed: Cell::new(false),
+        blocked: Cell::new(false),
         waker: RefCell::new(None),
     });
     shard.clients.borrow_mut().insert(id, entry.clone());

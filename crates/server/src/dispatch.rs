@@ -29,6 +29,8 @@ pub struct ClientEntry {
     pub id: u64,
     pub addr: String,
     pub laddr: String,
+    /// The socket, for a blocked client to check its peer is still there.
+    pub fd: std::os::fd::RawFd,
     pub created: Instant,
     pub name: RefCell<Option<Bytes>>,
     pub db: Cell<usize>,
@@ -37,6 +39,8 @@ pub struct ClientEntry {
     pub last_cmd: Cell<&'static str>,
     pub last_active: Cell<Instant>,
     pub killed: Cell<bool>,
+    /// Waiting in a blocking command (INFO's blocked_clients, CLIENT LIST's `b` flag).
+    pub blocked: Cell<bool>,
     pub waker: RefCell<Option<Waker>>,
 }
 
@@ -729,6 +733,15 @@ pub async fn execute_batch(
                 groups.flush(shard, &mut replies).await;
                 shard.stats.commands.set(shard.stats.commands.get() + 1);
                 replies[index] = Some(f(shard, client, &args).await);
+            }
+            Exec::Keyed(handler) if cmd.has(commands::BLOCKING) => {
+                groups.flush(shard, &mut replies).await;
+                if aof_on {
+                    command_keys(cmd, &args, client.db, databases)
+                        .iter()
+                        .for_each(|k| client.logged_on(shard.shard_of(&k.1)));
+                }
+                replies[index] = Some(crate::blocking::run(shard, client, cmd, handler, args).await);
             }
             Exec::Keyed(handler) => {
                 let mode = if cmd.has(commands::WRITE) { Mode::Write } else { Mode::Read };

@@ -9,6 +9,7 @@ mod aof;
 mod aof_load;
 mod aof_record;
 mod aof_rewrite;
+mod blocking;
 mod command;
 mod command_meta;
 mod commands;

@@ -191,13 +191,15 @@ pub async fn swapdb(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> R
 fn client_line(c: &ClientEntry) -> String {
     let now = std::time::Instant::now();
     format!(
-        "id={} addr={} laddr={} fd=8 name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={}\n",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={}\n",
         c.id,
         c.addr,
         c.laddr,
+        c.fd,
         c.name.borrow().as_ref().map(|n| String::from_utf8_lossy(n).into_owned()).unwrap_or_default(),
         now.duration_since(c.created).as_secs(),
         now.duration_since(c.last_active.get()).as_secs(),
+        if c.blocked.get() { "b" } else { "N" },
         c.db.get(),
         c.last_cmd.get(),
         c.resp.get(),
@@ -343,6 +345,7 @@ pub async fn client(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> R
 /// Per-shard numbers INFO adds up.
 struct ShardInfo {
     clients: usize,
+    blocked: usize,
     commands: u64,
     connections: u64,
     rejected: u64,
@@ -384,6 +387,7 @@ fn cpu_seconds() -> (f64, f64) {
 pub async fn info(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
     let per_shard = call_all(shard, |s| ShardInfo {
         clients: s.clients.borrow().len(),
+        blocked: s.clients.borrow().values().filter(|c| c.blocked.get()).count(),
         commands: s.stats.commands.get(),
         connections: s.stats.connections.get(),
         rejected: s.stats.rejected_connections.get(),
@@ -426,7 +430,7 @@ pub async fn info(shard: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
             vec![
                 format!("connected_clients:{}", sum(|s| s.clients as u64)),
                 format!("maxclients:{}", config.maxclients),
-                "blocked_clients:0".into(),
+                format!("blocked_clients:{}", sum(|s| s.blocked as u64)),
             ],
         ),
         (

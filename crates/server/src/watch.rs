@@ -6,6 +6,7 @@
 //! shard than the client). EXEC checks the flag once it holds its locks: a
 //! write raised it before (EXEC fails) or comes after EXEC (serialised after it).
 
+use crate::blocking::Signal;
 use crate::dispatch::Client;
 use crate::locks::LockKey;
 use crate::shard::{call, post, Shard};
@@ -19,15 +20,34 @@ use std::sync::Arc;
 
 pub type Flag = Arc<AtomicBool>;
 
-/// One shard's watched keys and their watchers' flags.
+/// One shard's watched keys and their watchers' flags, and the clients
+/// blocked on its keys (`crate::blocking`): both hear of every change to a key.
 #[derive(Default)]
 pub struct Watches {
     by_key: HashMap<LockKey, Vec<Flag>>,
+    blocked: HashMap<LockKey, Vec<Arc<Signal>>>,
 }
 
 impl Watches {
     pub fn is_empty(&self) -> bool {
-        self.by_key.is_empty()
+        self.by_key.is_empty() && self.blocked.is_empty()
+    }
+
+    pub fn block(&mut self, keys: Vec<LockKey>, signal: &Arc<Signal>) {
+        for key in keys {
+            self.blocked.entry(key).or_default().push(signal.clone());
+        }
+    }
+
+    pub fn unblock(&mut self, keys: &[LockKey], signal: &Arc<Signal>) {
+        for key in keys {
+            if let Some(signals) = self.blocked.get_mut(key) {
+                signals.retain(|s| !Arc::ptr_eq(s, signal));
+                if signals.is_empty() {
+                    self.blocked.remove(key);
+                }
+            }
+        }
     }
 
     fn add(&mut self, key: LockKey, flag: Flag) {
@@ -51,6 +71,9 @@ impl Watches {
         if let Some(flags) = self.by_key.get(key) {
             flags.iter().for_each(|f| f.store(true, Ordering::SeqCst));
         }
+        if let Some(signals) = self.blocked.get(key) {
+            signals.iter().for_each(|s| s.fire());
+        }
     }
 
     /// Every key of database `db` (all databases for `None`) changed: FLUSHDB, FLUSHALL, SWAPDB.
@@ -58,6 +81,11 @@ impl Watches {
         for (key, flags) in &self.by_key {
             if db.is_none_or(|d| d == key.0) {
                 flags.iter().for_each(|f| f.store(true, Ordering::SeqCst));
+            }
+        }
+        for (key, signals) in &self.blocked {
+            if db.is_none_or(|d| d == key.0) {
+                signals.iter().for_each(|s| s.fire());
             }
         }
     }
