@@ -71,6 +71,8 @@ def _script(server, steps):
                 c.send_raw(encode(*args), read=False)
             elif action == "read":
                 out.append((who, "read", c.read_reply()))
+            elif action == "drain":  # what comes before the server closes the connection
+                out.append((who, "drain", _drain(c)))
             elif action == "close":
                 c.close()
                 del clients[who]
@@ -81,6 +83,22 @@ def _script(server, steps):
 
 
 PAUSE = ("-", "sleep", 0.1)
+
+
+def _drain(conn, timeout=2.0):
+    got, deadline = b"", time.monotonic() + timeout
+    conn.sock.settimeout(0.05)
+    while time.monotonic() < deadline:
+        try:
+            chunk = conn.sock.recv(65536)
+        except TimeoutError:
+            continue
+        except OSError:
+            break
+        if not chunk:
+            return got
+        got += chunk
+    return got + b"<still open>"
 
 SCRIPTS = {
     "push_serves_the_blocked_client": [
@@ -128,7 +146,7 @@ SCRIPTS = {
     ],
     "a_killed_client_pops_nothing": [
         ("a", "send", ("CLIENT", "SETNAME", "victim")), ("a", "block", ("BRPOP", K[4], "0")), PAUSE,
-        ("b", "send", ("CLIENT", "KILL", "SKIPME", "yes", "TYPE", "normal")), PAUSE,
+        ("b", "send", ("CLIENT", "KILL", "SKIPME", "yes", "TYPE", "normal")), ("a", "drain", None),
         ("b", "send", ("RPUSH", K[4], "kept")), PAUSE, ("b", "send", ("LRANGE", K[4], "0", "-1")),
     ],
     "pipelined_after_a_block_wait_for_it": [

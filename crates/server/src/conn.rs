@@ -173,6 +173,10 @@ async fn serve_client(shard: &Rc<Shard>, stream: &mut TcpStream, client: &mut Cl
         if let Some(e) = &protocol_error {
             resp::Reply::error(format!("ERR {e}")).encode(&mut output, client.resp3);
         }
+        if client.entry.killed.get() {
+            // Killed while its commands ran (a blocked BLPOP): Redis sends nothing more.
+            return;
+        }
         if !output.is_empty() {
             if stream.write_all(&output).await.is_err() {
                 return;
