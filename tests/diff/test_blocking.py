@@ -191,3 +191,29 @@ def test_blocked_clients_are_counted(servers):
             a.close()
             b.close()
     assert seen[1] == seen[0], "redis: %r\ntessera: %r" % tuple(seen)
+
+
+def test_client_unblock(servers):
+    """CLIENT UNBLOCK ends a wait as a timeout (nil) or with an error; 0 for a client not blocked."""
+    seen = []
+    for server in servers:
+        a, b = server.connect(), server.connect()
+        try:
+            a_id = str(a.send("CLIENT", "ID")[1])
+            got = [b.send("CLIENT", "UNBLOCK", a_id)]
+            for reason in [(), ("TIMEOUT",), ("error",)]:
+                a.send_raw(encode("BZPOPMIN", K[0], K[1], "0"), read=False)
+                time.sleep(0.1)
+                got += [b.send("CLIENT", "UNBLOCK", a_id, *reason), a.read_reply()]
+            a.send_raw(encode("BLMOVE", K[2], K[3], "LEFT", "LEFT", "0"), read=False)
+            time.sleep(0.1)
+            got += [b.send("CLIENT", "UNBLOCK", a_id), b.send("CLIENT", "UNBLOCK", a_id), a.read_reply()]
+            got += [b.send(*c) for c in [("CLIENT", "UNBLOCK", "abc"), ("CLIENT", "UNBLOCK", a_id, "foo"),
+                                         ("CLIENT", "UNBLOCK", a_id, "timeout", "x"), ("CLIENT", "UNBLOCK"),
+                                         ("CLIENT", "UNBLOCK", "99999999")]]
+            got.append(a.send("PING"))
+            seen.append(got)
+        finally:
+            a.close()
+            b.close()
+    assert seen[1] == seen[0], "redis: %r\ntessera: %r" % tuple(seen)

@@ -7,15 +7,14 @@
 //! the client: it registers a [`Signal`] with the shard of each of its keys
 //! (beside the WATCH registry, `watch::Watches`: both hear of every change to
 //! a key), tries again (a push that landed before the registration is seen
-//! then), and waits for a change to one of its keys, its timeout, or CLIENT
-//! KILL, trying again after each change. Any change wakes it (a DEL too); a
+//! then), and waits for a change to one of its keys, its timeout, CLIENT
+//! KILL or CLIENT UNBLOCK, trying again after each change. Any change wakes it (a DEL too); a
 //! try that finds nothing waits again. Clients blocked on one key are woken
 //! together and the first to try is served, where Redis serves the one that
 //! has waited longest.
 
 use crate::commands::Command;
-use crate::conn::Killed;
-use crate::dispatch::{command_keys, run_keyed, Client};
+use crate::dispatch::{command_keys, run_keyed, Client, ClientEntry};
 use crate::locks::{LockKey, Mode};
 use crate::shard::{call, post, Shard};
 use bytes::Bytes;
@@ -66,11 +65,26 @@ impl Future for Fired<'_> {
     }
 }
 
+/// Resolves when the client is killed (CLIENT KILL) or unblocked (CLIENT UNBLOCK).
+struct Interrupted<'a>(&'a ClientEntry);
+
+impl Future for Interrupted<'_> {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0.killed.get() || self.0.unblocked.get().is_some() {
+            return Poll::Ready(());
+        }
+        *self.0.waker.borrow_mut() = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
 /// Why a wait ended.
 enum Woken {
     Changed,
     TimedOut,
-    Killed,
+    /// Killed, unblocked, or the peer has gone.
+    Interrupted,
 }
 
 /// How often a blocked client checks that its peer is still connected (it
@@ -119,10 +133,14 @@ pub async fn run(
             // Let the writer (and anyone else) run before trying again: a storm
             // of changes to a key must not keep this task from yielding.
             Woken::Changed if !peer_closed(client.entry.fd) => future::yield_now().await,
+            _ if client.entry.unblocked.get() == Some(true) => {
+                break Reply::error("UNBLOCKED client unblocked via CLIENT UNBLOCK")
+            }
             _ => break Reply::NilArray,
         }
     };
     client.entry.blocked.set(false);
+    client.entry.unblocked.set(None);
     for (target, keys) in by_shard {
         let s = signal.clone();
         post(shard, target, move |sh| sh.watches.borrow_mut().unblock(&keys, &s));
@@ -135,8 +153,8 @@ fn is_nothing(reply: &Reply) -> bool {
     matches!(reply, Reply::Nil | Reply::NilArray)
 }
 
-/// Waits for a change to a key, the deadline or CLIENT KILL, checking every
-/// [`PEER_CHECK`] that the client is still there.
+/// Waits for a change to a key, the deadline, or CLIENT KILL or UNBLOCK,
+/// checking every [`PEER_CHECK`] that the client is still there.
 async fn wait(signal: &Signal, deadline: Option<Instant>, client: &Client) -> Woken {
     loop {
         let now = Instant::now();
@@ -149,19 +167,19 @@ async fn wait(signal: &Signal, deadline: Option<Instant>, client: &Client) -> Wo
             Fired(signal).await;
             Some(Woken::Changed)
         };
-        let killed = async {
-            let _ = Killed(&client.entry).await;
-            Some(Woken::Killed)
+        let interrupted = async {
+            Interrupted(&client.entry).await;
+            Some(Woken::Interrupted)
         };
         let tick = async {
             glommio::timer::sleep(step).await;
             None
         };
-        if let Some(w) = future::or(changed, future::or(killed, tick)).await {
+        if let Some(w) = future::or(changed, future::or(interrupted, tick)).await {
             return w;
         }
-        if client.entry.killed.get() || peer_closed(client.entry.fd) {
-            return Woken::Killed;
+        if peer_closed(client.entry.fd) {
+            return Woken::Interrupted;
         }
     }
 }

@@ -48,7 +48,7 @@ pub const BLOCKING: u32 = 1 << 13;
 /// container's row in `COMMANDS` stands for all of them: the flags they share,
 /// and the keys of those that have keys. COMMAND shows these and no others.
 pub static SUBCOMMANDS: &[(&str, &[&str])] = &[
-    ("client", &["getname", "help", "id", "info", "kill", "list", "setname"]),
+    ("client", &["getname", "help", "id", "info", "kill", "list", "setname", "unblock"]),
     ("command", &["count", "docs", "getkeys", "getkeysandflags", "help", "info", "list"]),
     ("config", &["get", "help", "resetstat", "rewrite", "set"]),
     ("object", &["encoding", "freq", "help", "idletime", "refcount"]),

@@ -67,7 +67,7 @@ impl Future for ReadInto<'_> {
 }
 
 /// Resolves when the client has been killed (CLIENT KILL), so a read can be abandoned.
-pub struct Killed<'a>(pub &'a ClientEntry);
+struct Killed<'a>(&'a ClientEntry);
 
 impl Future for Killed<'_> {
     type Output = std::io::Result<usize>;
@@ -107,6 +107,7 @@ async fn serve(shard: Rc<Shard>, mut stream: TcpStream) {
         last_active: Cell::new(now),
         killed: Cell::new(false),
         blocked: Cell::new(false),
+        unblocked: Cell::new(None),
         waker: RefCell::new(None),
     });
     shard.clients.borrow_mut().insert(id, entry.clone());

@@ -41,12 +41,28 @@ pub struct ClientEntry {
     pub killed: Cell<bool>,
     /// Waiting in a blocking command (INFO's blocked_clients, CLIENT LIST's `b` flag).
     pub blocked: Cell<bool>,
+    /// CLIENT UNBLOCK's request to end that wait: `Some(true)` to fail with an error.
+    pub unblocked: Cell<Option<bool>>,
     pub waker: RefCell<Option<Waker>>,
 }
 
 impl ClientEntry {
     pub fn kill(&self) {
         self.killed.set(true);
+        self.wake();
+    }
+
+    /// CLIENT UNBLOCK: ends the client's blocking command, if it is in one.
+    pub fn unblock(&self, error: bool) -> bool {
+        if !self.blocked.get() || self.unblocked.get().is_some() {
+            return false;
+        }
+        self.unblocked.set(Some(error));
+        self.wake();
+        true
+    }
+
+    fn wake(&self) {
         if let Some(w) = self.waker.borrow_mut().take() {
             w.wake();
         }

@@ -327,6 +327,26 @@ pub async fn client(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> R
                 (false, n) => Reply::Int(n as i64),
             }
         }
+        "unblock" if args.len() <= 4 => {
+            let Some(id) = resp::parse_i64(&args[2]) else { return err(NOT_INTEGER) };
+            let error = match args.get(3) {
+                None => false,
+                Some(r) if eq_ic(r, "timeout") => false,
+                Some(r) if eq_ic(r, "error") => true,
+                Some(_) => return err("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"),
+            };
+            let found = call_all(shard, move |s| {
+                let client = s.clients.borrow().values().find(|c| c.id as i64 == id).cloned();
+                client.is_some_and(|c| c.unblock(error))
+            })
+            .await;
+            Reply::Int(found.into_iter().any(|f| f) as i64)
+        }
+        // Redis's own check for UNBLOCK's extra arguments, and its wording.
+        "unblock" => Reply::error(format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+            String::from_utf8_lossy(&args[1])
+        )),
         "id" | "getname" | "setname" | "info" | "kill" => wrong(),
         "help" => Reply::help(&[
             "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -336,6 +356,8 @@ pub async fn client(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> R
             "INFO",
             "LIST",
             "KILL <ip:port> | <filter> [value] ...",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+            "    Unblock the specified blocked client.",
             "HELP",
         ]),
         _ => Reply::unknown_subcommand("CLIENT", &args[1]),
