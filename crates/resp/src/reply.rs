@@ -67,6 +67,15 @@ impl Reply {
         Reply::error(format!("ERR unknown subcommand '{}'. Try {command} HELP.", String::from_utf8_lossy(sub)))
     }
 
+    /// Redis's `addReplySubcommandSyntaxError`: a subcommand it does not know, or
+    /// one given the wrong number of arguments by the container's own check.
+    pub fn subcommand_syntax_error(command: &str, sub: &[u8]) -> Reply {
+        Reply::error(format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try {command} HELP.",
+            String::from_utf8_lossy(sub)
+        ))
+    }
+
     pub fn bulk(b: impl Into<Bytes>) -> Reply {
         Reply::Bulk(b.into())
     }

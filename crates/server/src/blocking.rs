@@ -14,7 +14,7 @@
 //! has waited longest.
 
 use crate::commands::Command;
-use crate::dispatch::{command_keys, run_keyed, Client, ClientEntry};
+use crate::dispatch::{command_keys, run_keyed, Client, Interrupted};
 use crate::locks::{LockKey, Mode};
 use crate::shard::{call, post, Shard};
 use bytes::Bytes;
@@ -62,20 +62,6 @@ impl Future for Fired<'_> {
             true => Poll::Ready(()),
             false => Poll::Pending,
         }
-    }
-}
-
-/// Resolves when the client is killed (CLIENT KILL) or unblocked (CLIENT UNBLOCK).
-struct Interrupted<'a>(&'a ClientEntry);
-
-impl Future for Interrupted<'_> {
-    type Output = ();
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.0.killed.get() || self.0.unblocked.get().is_some() {
-            return Poll::Ready(());
-        }
-        *self.0.waker.borrow_mut() = Some(cx.waker().clone());
-        Poll::Pending
     }
 }
 

@@ -1,6 +1,6 @@
 //! Accepting connections and serving one: read, parse, execute, write.
 
-use crate::dispatch::{execute_batch, Client, ClientEntry};
+use crate::dispatch::{execute_batch, Client, ClientEntry, Interrupted};
 use crate::shard::Shard;
 use bytes::BytesMut;
 use futures_lite::{AsyncRead, AsyncWriteExt};
@@ -66,20 +66,6 @@ impl Future for ReadInto<'_> {
     }
 }
 
-/// Resolves when the client has been killed (CLIENT KILL), so a read can be abandoned.
-struct Killed<'a>(&'a ClientEntry);
-
-impl Future for Killed<'_> {
-    type Output = std::io::Result<usize>;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        if self.0.killed.get() {
-            return Poll::Ready(Ok(0));
-        }
-        *self.0.waker.borrow_mut() = Some(cx.waker().clone());
-        Poll::Pending
-    }
-}
-
 async fn serve(shard: Rc<Shard>, mut stream: TcpStream) {
     let _ = stream.set_nodelay(true);
     let addr = stream.peer_addr().map(|a| a.to_string()).unwrap_or_default();
@@ -136,10 +122,15 @@ async fn serve_client(shard: &Rc<Shard>, stream: &mut TcpStream, client: &mut Cl
     let mut input = BytesMut::with_capacity(INPUT_START);
     let mut output = BytesMut::new();
     loop {
-        // Reading is the one place a connection waits with nothing in flight,
-        // so it is where CLIENT KILL takes effect.
+        // Reading is where a connection waits with nothing in flight (besides a
+        // blocking command's wait, `blocking.rs`), so it is where CLIENT KILL takes effect.
         let read = ReadInto { shard, stream: &mut *stream, input: &mut input };
-        match futures_lite::future::or(read, Killed(&client.entry)).await {
+        match futures_lite::future::or(read, async {
+            Interrupted(&client.entry).await;
+            Ok(0)
+        })
+        .await
+        {
             Ok(0) | Err(_) => return,
             Ok(_) => {}
         }

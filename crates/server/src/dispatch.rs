@@ -20,8 +20,10 @@ use engine::{now_ms, Ctx, Entry, Handler, ShardData};
 use resp::{Reply, RequestParser};
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
-use std::task::Waker;
+use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 /// What CLIENT LIST and CLIENT KILL see of a connection, shared with its shard's registry.
@@ -66,6 +68,22 @@ impl ClientEntry {
         if let Some(w) = self.waker.borrow_mut().take() {
             w.wake();
         }
+    }
+}
+
+/// Resolves when the client is killed (CLIENT KILL) or, in a blocking
+/// command, unblocked (CLIENT UNBLOCK): what a connection waiting on its
+/// socket or on a key abandons that wait for.
+pub struct Interrupted<'a>(pub &'a ClientEntry);
+
+impl Future for Interrupted<'_> {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0.killed.get() || self.0.unblocked.get().is_some() {
+            return Poll::Ready(());
+        }
+        *self.0.waker.borrow_mut() = Some(cx.waker().clone());
+        Poll::Pending
     }
 }
 
@@ -132,11 +150,7 @@ fn exec(shard: &Shard, item: &Item, now: u64) -> Reply {
     }
     // A write that did not fail may have changed its keys, unless it or its reply says it did
     // not (otherwise erring towards failing a WATCH).
-    if item.mode == Mode::Write
-        && !reply.is_error()
-        && !unchanged(item.cmd, &reply, said_unchanged)
-        && !shard.watches.borrow().is_empty()
-    {
+    if changed(item.mode == Mode::Write, item.cmd, &reply, said_unchanged) && !shard.watches.borrow().is_empty() {
         let databases = shard.data.borrow().dbs.len();
         let watches = shard.watches.borrow();
         command_keys(item.cmd, &item.args, item.db, databases).iter().for_each(|k| watches.touch(k));
@@ -144,9 +158,15 @@ fn exec(shard: &Shard, item: &Item, now: u64) -> Reply {
     reply
 }
 
+/// Whether `cmd`, run as a write (`write`), may have changed its keys: it did not fail,
+/// and neither it nor its reply says it changed nothing (erring towards failing a WATCH).
+pub fn changed(write: bool, cmd: &Command, reply: &Reply, said_unchanged: bool) -> bool {
+    write && !reply.is_error() && !unchanged(cmd, reply, said_unchanged)
+}
+
 /// Whether write `cmd` changed nothing: it said so (`Ctx::unchanged`), or its reply does
 /// (see `commands::UNCHANGED_ON_ZERO`).
-pub fn unchanged(cmd: &Command, reply: &Reply, said_unchanged: bool) -> bool {
+fn unchanged(cmd: &Command, reply: &Reply, said_unchanged: bool) -> bool {
     said_unchanged
         || cmd.has(commands::UNCHANGED_ON_ZERO) && matches!(reply, Reply::Int(0) | Reply::Nil | Reply::NilArray)
 }

@@ -12,9 +12,7 @@
 //! way no other client sees the transaction half done.
 
 use crate::commands::{self, Command, Exec};
-use crate::dispatch::{
-    command_keys, run_transaction, run_under_keyspace, unchanged, Client, Item, KeyspaceLock, Locked,
-};
+use crate::dispatch::{changed, command_keys, run_transaction, run_under_keyspace, Client, Item, KeyspaceLock, Locked};
 use crate::locks::Mode;
 use crate::mailbox::oneshot;
 use crate::shard::post;
@@ -119,7 +117,7 @@ pub async fn exec(shard: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> Reply 
     }
     let mut replies = Vec::with_capacity(commands.len());
     // The keys of the commands that changed something: only these touch WATCH.
-    let mut changed = Vec::new();
+    let mut changed_keys = Vec::new();
     for (cmd, args) in commands.into_iter().zip(queue.commands) {
         shard.stats.commands.set(shard.stats.commands.get() + 1);
         let (reply, changes) = match cmd.exec {
@@ -127,7 +125,7 @@ pub async fn exec(shard: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> Reply 
                 let mut ctx = Ctx::new(&mut locked.scratch, client.db, now_ms());
                 let reply = h(&mut ctx, &args);
                 let said_unchanged = ctx.unchanged;
-                let changes = cmd.has(commands::WRITE) && !reply.is_error() && !unchanged(cmd, &reply, said_unchanged);
+                let changes = changed(cmd.has(commands::WRITE), cmd, &reply, said_unchanged);
                 (reply, changes)
             }
             Exec::Conn(f) => (f(shard, client, &args), false),
@@ -138,11 +136,11 @@ pub async fn exec(shard: &Rc<Shard>, client: &mut Client, _: &[Bytes]) -> Reply 
             Exec::Server(f) => (f(shard, client, &args).await, false),
         };
         if changes {
-            changed.extend(command_keys(cmd, &args, client.db, databases));
+            changed_keys.extend(command_keys(cmd, &args, client.db, databases));
         }
         replies.push(reply);
     }
-    locked.touch_only(changed);
+    locked.touch_only(changed_keys);
     locked.write_back_and_release(shard).await;
     Reply::Array(replies)
 }

@@ -343,10 +343,7 @@ pub async fn client(shard: &Rc<Shard>, client: &mut Client, args: &[Bytes]) -> R
             Reply::Int(found.into_iter().any(|f| f) as i64)
         }
         // Redis's own check for UNBLOCK's extra arguments, and its wording.
-        "unblock" => Reply::error(format!(
-            "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
-            String::from_utf8_lossy(&args[1])
-        )),
+        "unblock" => Reply::subcommand_syntax_error("CLIENT", &args[1]),
         "id" | "getname" | "setname" | "info" | "kill" => wrong(),
         "help" => Reply::help(&[
             "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -686,9 +683,6 @@ pub async fn debug(_: &Rc<Shard>, _: &mut Client, args: &[Bytes]) -> Reply {
         "help" => {
             Reply::help(&["DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "SLEEP <seconds>", "HELP"])
         }
-        _ => Reply::error(format!(
-            "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
-            String::from_utf8_lossy(&args[1])
-        )),
+        _ => Reply::subcommand_syntax_error("DEBUG", &args[1]),
     }
 }

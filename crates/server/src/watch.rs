@@ -40,14 +40,7 @@ impl Watches {
     }
 
     pub fn unblock(&mut self, keys: &[LockKey], signal: &Arc<Signal>) {
-        for key in keys {
-            if let Some(signals) = self.blocked.get_mut(key) {
-                signals.retain(|s| !Arc::ptr_eq(s, signal));
-                if signals.is_empty() {
-                    self.blocked.remove(key);
-                }
-            }
-        }
+        keys.iter().for_each(|key| detach(&mut self.blocked, key, signal));
     }
 
     fn add(&mut self, key: LockKey, flag: Flag) {
@@ -58,12 +51,7 @@ impl Watches {
     }
 
     fn remove(&mut self, key: &LockKey, flag: &Flag) {
-        if let Some(flags) = self.by_key.get_mut(key) {
-            flags.retain(|f| !Arc::ptr_eq(f, flag));
-            if flags.is_empty() {
-                self.by_key.remove(key);
-            }
-        }
+        detach(&mut self.by_key, key, flag);
     }
 
     /// A command changed `key`: its watchers' transactions must fail.
@@ -87,6 +75,16 @@ impl Watches {
             if db.is_none_or(|d| d == key.0) {
                 signals.iter().for_each(|s| s.fire());
             }
+        }
+    }
+}
+
+/// Takes `item` off `key`'s list, and the key off the map once nobody is left.
+fn detach<T>(map: &mut HashMap<LockKey, Vec<Arc<T>>>, key: &LockKey, item: &Arc<T>) {
+    if let Some(items) = map.get_mut(key) {
+        items.retain(|i| !Arc::ptr_eq(i, item));
+        if items.is_empty() {
+            map.remove(key);
         }
     }
 }
